@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Flam.Cli.Commands;
+
+namespace Flam.Cli;
+
+/// <summary>The <c>flam</c> command tree and its error policy.</summary>
+public static class FlamApp
+{
+    /// <summary>Exit code for bad input or environment (a <see cref="FlamException"/>).</summary>
+    public const int UserError = 1;
+
+    /// <summary>Exit code for an unexpected internal failure.</summary>
+    public const int InternalError = 3;
+
+    /// <summary>Builds the root command with every sub-command.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Flam: frame-wise language-audio modeling (FLAM) - find any sound you describe in words.");
+        root.Subcommands.Add(InfoCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs; errors become a message on stderr and a non-zero exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var output = stdout ?? Console.Out;
+        var error = stderr ?? Console.Error;
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await Build().Parse(args).InvokeAsync(config);
+        }
+        catch (FlamException e)
+        {
+            await error.WriteLineAsync("error: " + e.Message);
+            return UserError;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("error: cancelled");
+            return UserError;
+        }
+        catch (Exception e)
+        {
+            await error.WriteLineAsync("internal error: " + e.GetType().Name + ": " + e.Message);
+            await error.WriteLineAsync("Please report this with the command line that caused it.");
+            return InternalError;
+        }
+    }
+}

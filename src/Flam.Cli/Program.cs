@@ -1,0 +1,3 @@
+using Flam.Cli;
+
+return await FlamApp.RunAsync(args);

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Flam.Runtime;
+
+/// <summary>
+/// Loads libtorch once and turns a failed native load into one clear message instead of a
+/// <see cref="DllNotFoundException"/> deep inside TorchSharp.
+/// </summary>
+public static class TorchRuntime
+{
+    private static readonly Lazy<Exception?> LoadError = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>True when libtorch is loaded and usable.</summary>
+    public static bool IsAvailable => LoadError.Value is null;
+
+    /// <summary>Ensures libtorch is loaded; throws <see cref="FlamException"/> with a readable reason otherwise.</summary>
+    public static void EnsureLoaded()
+    {
+        if (LoadError.Value is { } error)
+        {
+            throw new FlamException(
+                "The native PyTorch library (libtorch via TorchSharp) could not be loaded: " + error.Message +
+                " On Linux, build with 'dotnet build' so that Flam's build step can adapt libLibTorchSharp.so to this system's libstdc++.",
+                error);
+        }
+    }
+
+    /// <summary>Parses a device name ("cpu", "cuda", "cuda:1") after making sure libtorch is loaded.</summary>
+    public static torch.Device Device(string name)
+    {
+        EnsureLoaded();
+        try
+        {
+            var device = torch.device(name);
+            if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
+            {
+                throw new FlamException($"Device '{name}' was requested but CUDA is not available in this build of libtorch (the CPU package is installed).");
+            }
+            return device;
+        }
+        catch (ArgumentException e)
+        {
+            throw new FlamException($"Unknown device '{name}': use cpu, cuda or cuda:N.", e);
+        }
+    }
+
+    /// <summary>A one-line description of the native runtime, for <c>flam info</c>.</summary>
+    public static string Describe()
+    {
+        if (!IsAvailable)
+        {
+            return "libtorch: NOT LOADED (" + LoadError.Value!.Message + ")";
+        }
+        return $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch threads {torch.get_num_threads()}, CUDA {(torch.cuda.is_available() ? "available" : "not available")}, {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}";
+    }
+
+    private static Exception? TryLoad()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            using var probe = torch.ones(1);
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException or InvalidOperationException or BadImageFormatException)
+        {
+            return e.InnerException ?? e;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+namespace Flam.Tests;
+
+/// <summary>Locates the checked-in fixtures (tests/Flam.Tests/Fixtures) and the repository root from the test binaries.</summary>
+internal static class FixturePaths
+{
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Flam.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Repository root (Flam.slnx) not found above " + AppContext.BaseDirectory);
+    });
+
+    /// <summary>The repository root.</summary>
+    public static string RepositoryRoot => Root.Value;
+
+    /// <summary>A path inside tests/Flam.Tests/Fixtures; fails the test if it does not exist.</summary>
+    public static string Get(params string[] parts)
+    {
+        var path = Path.Combine([RepositoryRoot, "tests", "Flam.Tests", "Fixtures", .. parts]);
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new FileNotFoundException("Fixture missing: " + path);
+        }
+        return path;
+    }
+
+    /// <summary>A fresh empty temporary directory for a test.</summary>
+    public static string NewTempDirectory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "flam-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
