@@ -1,0 +1,66 @@
+namespace Flam.IO;
+
+/// <summary>
+/// Writes files so that a crash never leaves half a file behind: data goes to a temporary file in the same
+/// folder, is flushed to disk, and is renamed over the target only when complete.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Checks that <paramref name="path"/> can be written: its folder exists, and it does not exist yet unless
+    /// <paramref name="overwrite"/> is set. Throws <see cref="FlamException"/> naming the file otherwise.
+    /// </summary>
+    public static void CheckWritable(string path, bool overwrite)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir))
+        {
+            throw new FlamException($"Cannot write '{path}': the folder '{dir}' does not exist.");
+        }
+        if (Directory.Exists(full))
+        {
+            throw new FlamException($"Cannot write '{path}': it is a folder.");
+        }
+        if (File.Exists(full) && !overwrite)
+        {
+            throw new FlamException($"'{path}' already exists; use --force to overwrite it.");
+        }
+    }
+
+    /// <summary>Writes through <paramref name="write"/> to a temporary file, fsyncs, then renames it to <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<Stream> write, bool overwrite = true)
+    {
+        CheckWritable(path, overwrite);
+        var full = Path.GetFullPath(path);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            TryDelete(tmp);
+            throw new FlamException($"Cannot write '{path}': permission denied.", e);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes text atomically (UTF-8, no BOM).</summary>
+    public static void WriteAllText(string path, string text, bool overwrite = true) =>
+        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); }, overwrite);
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
