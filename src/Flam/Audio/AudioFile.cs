@@ -88,8 +88,10 @@ public static class AudioFile
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSamples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hopSamples);
         CheckRate(targetSampleRate);
-        // Report a missing or malformed file now, not at the first MoveNext.
-        Probe(path, options with { Warning = null });
+        // Report a missing or malformed file (or a missing ffmpeg) now, not at the first MoveNext.
+        using (AudioDecoders.Open(path, targetSampleRate: null, options with { Warning = null }, runFfmpeg: false))
+        {
+        }
         return WindowIterator(path, windowSamples, hopSamples, targetSampleRate, options);
     }
 
@@ -248,9 +250,10 @@ internal static class AudioDecoders
 
     /// <summary>
     /// Opens <paramref name="path"/>. <paramref name="targetSampleRate"/> is the rate ffmpeg should produce; null only
-    /// probes (ffmpeg formats then report their native facts and cannot be read).
+    /// probes (ffmpeg formats then report their native facts and cannot be read). With <paramref name="runFfmpeg"/>
+    /// false, formats that need ffmpeg are only checked for its presence, without starting a process.
     /// </summary>
-    public static AudioDecoder Open(string path, int? targetSampleRate, AudioDecodeOptions options)
+    public static AudioDecoder Open(string path, int? targetSampleRate, AudioDecodeOptions options, bool runFfmpeg = true)
     {
         if (Directory.Exists(path))
         {
@@ -271,7 +274,7 @@ internal static class AudioDecoders
         }
         try
         {
-            return OpenStream(stream, path, targetSampleRate, options);
+            return OpenStream(stream, path, targetSampleRate, options, runFfmpeg);
         }
         catch
         {
@@ -280,7 +283,7 @@ internal static class AudioDecoders
         }
     }
 
-    private static AudioDecoder OpenStream(FileStream stream, string path, int? targetSampleRate, AudioDecodeOptions options)
+    private static AudioDecoder OpenStream(FileStream stream, string path, int? targetSampleRate, AudioDecodeOptions options, bool runFfmpeg)
     {
         if (stream.Length == 0)
         {
@@ -299,7 +302,7 @@ internal static class AudioDecoders
                     return new WavDecoder(stream, header, path);
                 }
                 stream.Dispose();
-                return ThroughFfmpeg(path, header.FormatName, targetSampleRate, options);
+                return ThroughFfmpeg(path, header.FormatName, targetSampleRate, options, runFfmpeg);
             case Kind.Flac:
                 stream.Position = offset;
                 return new FlacDecoder(stream, path);
@@ -310,20 +313,24 @@ internal static class AudioDecoders
             case Kind.Ogg:
                 stream.Dispose();
                 var codec = head.AsSpan().IndexOf("OpusHead"u8) >= 0 ? "ogg/opus" : head.AsSpan().IndexOf("\u007fFLAC"u8) >= 0 ? "ogg/flac" : "ogg";
-                return ThroughFfmpeg(path, codec, targetSampleRate, options);
+                return ThroughFfmpeg(path, codec, targetSampleRate, options, runFfmpeg);
             case Kind.Text:
                 throw new FlamException($"Cannot read audio '{path}': it is a text file, not audio.");
             default:
                 stream.Dispose();
-                return ThroughFfmpeg(path, "an unrecognised format", targetSampleRate, options);
+                return ThroughFfmpeg(path, "an unrecognised format", targetSampleRate, options, runFfmpeg);
         }
     }
 
-    private static AudioDecoder ThroughFfmpeg(string path, string format, int? targetSampleRate, AudioDecodeOptions options)
+    private static AudioDecoder ThroughFfmpeg(string path, string format, int? targetSampleRate, AudioDecodeOptions options, bool runFfmpeg)
     {
         var ffmpeg = options.LocateFfmpeg() ?? throw new FlamException(
             $"Cannot decode '{path}': Flam has no built-in decoder for {format}, and ffmpeg, which is needed for it, was not found on PATH. " +
             "Install ffmpeg or convert the file to WAV, FLAC, MP3 or Ogg Vorbis.");
+        if (!runFfmpeg)
+        {
+            return new FfmpegProbe(new AudioInfo(path, 0, 0, -1, "ffmpeg/" + format));
+        }
         return targetSampleRate is { } rate ? new FfmpegDecoder(ffmpeg, path, format, rate) : new FfmpegProbe(FfmpegDecoder.Probe(ffmpeg, path, format));
     }
 
