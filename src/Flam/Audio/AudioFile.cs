@@ -49,13 +49,21 @@ public static class AudioFile
         CheckRate(targetSampleRate);
         using var stream = new MonoAudioStream(path, targetSampleRate, options);
         var expected = stream.ExpectedLength;
+        if (expected > Array.MaxLength)
+        {
+            throw TooLong(path, expected, targetSampleRate);
+        }
         var buffer = new float[expected >= 0 ? expected : 1 << 16];
         var length = 0;
         while (true)
         {
             if (length == buffer.Length)
             {
-                Array.Resize(ref buffer, checked(buffer.Length * 2));
+                if (length == Array.MaxLength)
+                {
+                    throw TooLong(path, length + 1L, targetSampleRate);
+                }
+                Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, Array.MaxLength));
             }
             var n = stream.Read(buffer.AsSpan(length));
             if (n == 0)
@@ -143,6 +151,10 @@ public static class AudioFile
             pendingStart += drop;
         }
     }
+
+    private static FlamException TooLong(string path, long samples, int rate) =>
+        new($"'{path}' is too long to load at once ({samples} samples, {samples / (double)rate / 3600:0.#} h at {rate} Hz); " +
+            "read it in windows (AudioFile.Windows) instead.");
 
     private static void CheckRate(int targetSampleRate)
     {
