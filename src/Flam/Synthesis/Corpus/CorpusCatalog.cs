@@ -1,0 +1,70 @@
+namespace Flam.Synthesis.Corpus;
+
+/// <summary>
+/// The reviewed list of Debian data packages the default corpus is built from, with what is taken from each and why.
+/// Every package is in Debian main (DFSG-free); per-file licences still come from each package's copyright file.
+/// </summary>
+public static class CorpusCatalog
+{
+    private static readonly string[] None = [];
+
+    /// <summary>Every known package source, in build order.</summary>
+    public static IReadOnlyList<CorpusSource> Packages { get; } =
+    [
+        new("0ad-data", SourceOrigin.DebianPackage, "usr/share/games/0ad/mods/public",
+            ["public/audio/**"],
+            ["public/audio/voice/**", "public/audio/music/**", "public/audio/interface/**"],
+            ["public.zip"], true, [], 0,
+            "0 A.D. game sounds (CC-BY-SA-3.0 per Files: *). Voices (spoken unit acknowledgements), music and interface clicks are left out."),
+        new("tuxpaint-stamps-default", SourceOrigin.DebianPackage, "usr/share/tuxpaint/stamps",
+            ["**/*.ogg"],
+            ["**/*_desc*.ogg", "**/*_??.ogg", "**/*_??_??.ogg", "symbols/alphabets/**", "symbols/math/**", "symbols/faces/**"],
+            None, true, [], 0,
+            "Tux Paint stamp sound effects (GPL-2) captioned by the stamp's English description; spoken descriptions, spoken letters and digits and their translations are left out."),
+        new("ufoai-sound", SourceOrigin.DebianPackage, "usr/share/games/ufoai/base",
+            ["0snd/sound/**"],
+            ["0snd/sound/ui/**", "0snd/sound/geoscape/**", "0snd/sound/seq/**", "0snd/sound/soldiers/**", "0snd/sound/civilians/**",
+             "**/disco*", "**/jingle*", "**/tv_news*", "**/radiomessage*"],
+            ["0snd.pk3"], true, [("0snd/", "base/")], 0,
+            "UFO: Alien Invasion sounds (per-file licences in the copyright file). UI, geoscape jingles, voices and music-like loops are left out."),
+        new("sound-theme-freedesktop", SourceOrigin.DebianPackage, "usr/share/sounds/freedesktop/stereo",
+            [], ["audio-channel-*", "audio-test-signal*"], None, true, [("", "stereo/")], 0,
+            "freedesktop.org sound theme (per-file CC-BY-SA-3.0 / CC-BY-3.0 / GPL-2+). Spoken channel names and the test signal are left out."),
+        new("oxygen-sounds", SourceOrigin.DebianPackage, "usr/share/sounds",
+            [], None, None, true, [], 0,
+            "KDE Oxygen desktop sounds (LGPL-3.0-or-later): short notification chimes."),
+        new("asterisk-core-sounds-en-wav", SourceOrigin.DebianPackage, "usr/share/asterisk/sounds/en_US_f_Allison",
+            [], ["silence/**", "**/beep*", "**/*tone*", "letters/**", "digits/**", "phonetic/**"], None, false, [], 150,
+            "Asterisk English prompts spoken by Allison Smith (CC-BY-SA-3.0): a capped sample of phrases as general-audio speech."),
+        new("btanks-data", SourceOrigin.DebianPackage, "usr/share/games/btanks/data",
+            ["sounds/**"], ["sounds/menu/**"], None, true, [], 0,
+            "Battle Tanks sounds (GPL with a distribution exception, Debian main). Menu clicks and tunes are left out."),
+        new("lugaru-data", SourceOrigin.DebianPackage, "usr/share/games/lugaru",
+            ["Sounds/**"], ["Sounds/Music*", "Sounds/Console*"], None, true, [("Sounds/", "Data/Sounds/")], 0,
+            "Lugaru sounds (CC-BY-SA-3.0 for Data/*). Music is left out."),
+        new("megaglest-data", SourceOrigin.DebianPackage, "usr/share/games/megaglest",
+            ["tilesets/**", "techs/megapack/commondata/sounds/**"], ["**/music/**", "**/*_ack*", "**/*_select*", "**/tech_click*"], None, true, [], 0,
+            "MegaGlest (CC-BY-SA-3.0): tileset ambience (day, night, rain, wind) and common unit effects; unit acknowledgement/selection voices are left out."),
+        new("minetest-data", SourceOrigin.DebianPackage, "usr/share/games/minetest/games/minetest_game/mods",
+            ["**/sounds/*.ogg"], None, None, true, [("", "mtg/mods/")], 0,
+            "Minetest Game sounds (*.ogg CC-BY-SA-3.0, doors CC-BY-3.0)."),
+        new("redeclipse-data", SourceOrigin.DebianPackage, "usr/share/games/redeclipse/data/sounds",
+            [], ["music/**", "voice/**", "announcer/**", "interface/**", "theme*", "original*", "**/notify*"], None, true, [("", "data/sounds/")], 0,
+            "Red Eclipse sounds (CC-BY-SA-3.0+ per Files: *), including its ambience loops. Music, voices, announcer and interface sounds are left out."),
+        new("scorched3d-data", SourceOrigin.DebianPackage, "usr/share/games/scorched3d/data/globalmods",
+            ["**/wav/**"], ["**/music/**", "**/misc/play*", "**/misc/text*", "**/misc/beep*", "**/misc/extralife*", "**/misc/fight4life*", "**/misc/lockon*"], None, true, [("", "data/globalmods/")], 0,
+            "Scorched 3D sounds (GPL-2+, apoc mod CC-BY-SA-3)."),
+        new("lincity-ng-data", SourceOrigin.DebianPackage, "usr/share/games/lincity-ng",
+            ["sounds/**"], ["sounds/Click*"], None, true, [], 0,
+            "LinCity-NG building sounds (GPL-2+)."),
+    ];
+
+    /// <summary>Names of the packages built when none are named.</summary>
+    public static IReadOnlyList<string> DefaultPackageNames { get; } = Packages.Select(p => p.Name).ToArray();
+
+    /// <summary>The catalogue entry for a package.</summary>
+    /// <exception cref="FlamException">The package is not in the catalogue.</exception>
+    public static CorpusSource Get(string name) =>
+        Packages.FirstOrDefault(p => p.Name == name)
+        ?? throw new FlamException($"Unknown corpus package '{name}'. Known packages: {string.Join(", ", DefaultPackageNames)}.");
+}
