@@ -48,7 +48,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         var seenContent = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (c, info) in decoded)
         {
-            var id = c.Source.Name + "/" + Path.ChangeExtension(c.Relative, null);
+            var id = c.Source.Name + "/" + c.Relative;
             if (info.Duration < options.MinSeconds)
             {
                 excluded.Add(new(c.Source.Name, c.Relative, $"too short ({info.Duration:0.###} s)"));
@@ -64,8 +64,13 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
                 excluded.Add(new(c.Source.Name, c.Relative, "same decoded audio as " + seenContent[info.ContentHash]));
                 continue;
             }
-            var label = labels.Label(c.Source.Name, c.Relative, c.Text);
             var isEvent = info.Duration < options.BackgroundMinSeconds;
+            if (!isEvent && !c.Source.AllowBackgrounds)
+            {
+                excluded.Add(new(c.Source.Name, c.Relative, $"too long for an event ({info.Duration:0.#} s) and not ambience"));
+                continue;
+            }
+            var label = labels.Label(c.Source.Name, c.Relative, c.Text);
             var family = LabelRules.FamilyKey(c.Relative);
             var audio = "audio/" + c.Source.Name + "/" + c.Relative;
             CopyAudio(c.File, Path.Combine(options.OutputDirectory, audio));
@@ -122,7 +127,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
             var original = archive is null
                 ? source.ScanRoot + "/" + rel
                 : source.ScanRoot + "/" + archive + "!/" + rel[(Path.ChangeExtension(archive, null).Length + 1)..];
-            var licence = copyright?.Lookup(CopyrightPathFor(source, rel));
+            var licence = copyright is { IsMachineReadable: true } ? copyright.Lookup(CopyrightPathFor(source, rel)) : source.FallbackLicence;
             list.Add(new Candidate(source, rel, file, original, licence, SiblingText(file)));
         }
         return list;

@@ -24,6 +24,8 @@ public enum SourceOrigin
 /// <param name="CopyrightPaths">Prefix rewrites (from, to) that turn a <paramref name="ScanRoot"/>-relative path into the source-tree path the package's DEP-5 copyright file uses; the first matching prefix applies.</param>
 /// <param name="MaxFiles">Keep at most this many files (a deterministic hash-ordered subset); 0 = all. Stops one source (e.g. speech) from flooding the corpus.</param>
 /// <param name="Note">Why this source is in, and what was left out — copied into the corpus LICENSES.md.</param>
+/// <param name="AllowBackgrounds">Whether clips of background length count as backgrounds; when false (speech) they are left out, being neither events nor ambience.</param>
+/// <param name="FallbackLicence">The package licence, as the text of a copyright file that is not machine-readable states it; used only for such files.</param>
 public sealed record CorpusSource(
     string Name,
     SourceOrigin Origin,
@@ -34,7 +36,9 @@ public sealed record CorpusSource(
     bool CleanEffect,
     IReadOnlyList<(string From, string To)> CopyrightPaths,
     int MaxFiles,
-    string Note)
+    string Note,
+    LicenceRecord? FallbackLicence = null,
+    bool AllowBackgrounds = true)
 {
     /// <summary>A licensed local folder (every audio file in it, general-purpose ambience by default).</summary>
     public static CorpusSource Folder(string path, bool cleanEffect = false) =>

@@ -66,22 +66,22 @@ public sealed class CorpusBuilderTests
         var result = Build(options);
 
         var ids = result.Clips.Select(c => c.Id).ToList();
-        Assert.Equal([$"{Theme}/bell", $"{Theme}/knock_01", $"{Theme}/knock_02", $"{Theme}/knock_03", $"{Theme}/rain-long"], ids);
-        Assert.Contains(result.Excluded, e => e.Path == "bell_copy.wav" && e.Reason.Contains($"{Theme}/bell"));
+        Assert.Equal([$"{Theme}/bell.wav", $"{Theme}/knock_01.wav", $"{Theme}/knock_02.wav", $"{Theme}/knock_03.wav", $"{Theme}/rain-long.wav"], ids);
+        Assert.Contains(result.Excluded, e => e.Path == "bell_copy.wav" && e.Reason.Contains($"{Theme}/bell.wav"));
         Assert.Contains(result.Excluded, e => e.Path == "silence.wav" && e.Reason == "silent");
         Assert.Contains(result.Excluded, e => e.Path == "knock_04.wav" && e.Reason.StartsWith("family cap"));
         Assert.Contains(result.Excluded, e => e.Path == "nc-chime.wav" && e.Reason.Contains("CC-BY-NC-3.0"));
         Assert.Contains(result.Excluded, e => e.Path == "audio-channel-front-left.wav");
 
-        var bell = result.Clips.Single(c => c.Id == $"{Theme}/bell");
+        var bell = result.Clips.Single(c => c.Id == $"{Theme}/bell.wav");
         Assert.Equal("CC-BY-3.0", bell.Licence);
         Assert.Equal("Dr. Richard Boulanger et al", bell.Copyright);
-        Assert.Equal("GPL-2+", result.Clips.Single(c => c.Id == $"{Theme}/knock_01").Licence);
+        Assert.Equal("GPL-2+", result.Clips.Single(c => c.Id == $"{Theme}/knock_01.wav").Licence);
         Assert.Equal(1.0, bell.Duration, 3);
         Assert.Equal(CorpusClip.EventKind, bell.Kind);
         Assert.Equal(CorpusClip.CleanSource, bell.Source);
         Assert.Equal("usr/share/sounds/freedesktop/stereo/bell.wav", bell.Original);
-        Assert.Equal(CorpusClip.BackgroundKind, result.Clips.Single(c => c.Id.EndsWith("rain-long")).Kind);
+        Assert.Equal(CorpusClip.BackgroundKind, result.Clips.Single(c => c.Id.EndsWith("rain-long.wav")).Kind);
         Assert.All(result.Clips, c => { Assert.NotEmpty(c.Captions); Assert.NotEmpty(c.Tags); });
 
         var output = options.OutputDirectory;
@@ -169,6 +169,43 @@ public sealed class CorpusBuilderTests
         Assert.Equal(CorpusClip.BackgroundKind, clip.Kind);
         Assert.Equal(CorpusClip.GeneralSource, clip.Source);
         Assert.Contains(result.Excluded, e => e.Path == "unlisted.wav");
+    }
+
+    [Fact]
+    public void SameStemInTwoFormatsKeepsDistinctIds()
+    {
+        var temp = FixturePaths.NewTempDirectory();
+        var options = Options(temp) with { Packages = ["wesnoth-1.16-data"] };
+        var root = CorpusTestData.FakePackage(options.CacheDirectory, "wesnoth-1.16-data", "This package was debianized by someone.\nGPL version 2 or later.\n");
+        var dir = Path.Combine(root, "usr", "share", "games", "wesnoth", "1.16", "data", "core", "sounds");
+        // Wesnoth ships both mace.ogg and mace.wav; ids without the extension collided. Upper case stands in for a
+        // second format here because the tests cannot encode Ogg.
+        CorpusTestData.WriteWav(Path.Combine(dir, "mace.wav"), 0.5, 300);
+        CorpusTestData.WriteWav(Path.Combine(dir, "mace.WAV"), 0.5, 400);
+        var result = Build(options);
+
+        Assert.Equal(["wesnoth-1.16-data/mace.WAV", "wesnoth-1.16-data/mace.wav"], result.Clips.Select(c => c.Id));
+        // A free-form copyright file: the catalogue's stated package licence applies.
+        Assert.All(result.Clips, c => Assert.Equal("GPL-2+", c.Licence));
+    }
+
+    [Fact]
+    public void LongSpeechIsNeitherEventNorBackground()
+    {
+        var temp = FixturePaths.NewTempDirectory();
+        var options = Options(temp) with { Packages = ["asterisk-core-sounds-en-wav"] };
+        var root = CorpusTestData.FakePackage(options.CacheDirectory, "asterisk-core-sounds-en-wav",
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2003-2010, Allison Smith\nLicense: CC-BY-SA-3.0\n");
+        var dir = Path.Combine(root, "usr", "share", "asterisk", "sounds", "en_US_f_Allison");
+        CorpusTestData.WriteWav(Path.Combine(dir, "thank-you.wav"), 1.2, 220);
+        CorpusTestData.WriteWav(Path.Combine(dir, "long-menu.wav"), 12, 230);
+        var result = Build(options);
+
+        var clip = Assert.Single(result.Clips);
+        Assert.Equal("woman speaking", clip.Label);
+        Assert.Contains("a woman saying \"thank you\"", clip.Captions);
+        Assert.Equal(CorpusClip.GeneralSource, clip.Source);
+        Assert.Contains(result.Excluded, e => e.Path == "long-menu.wav" && e.Reason.StartsWith("too long for an event"));
     }
 
     [Fact]
