@@ -7,7 +7,7 @@ using Flam.IO;
 namespace Flam.Synthesis.Corpus;
 
 /// <summary>
-/// Writes a corpus's metadata (all atomically): <c>events.jsonl</c>, <c>backgrounds.jsonl</c>, <c>licences.tsv</c>,
+/// Writes a corpus's metadata (all atomically): <c>events.jsonl</c>, <c>backgrounds.jsonl</c>, <c>licences.tsv</c>, <c>manifest.tsv</c>,
 /// <c>LICENSES.md</c>, <c>splits.json</c>, <c>excluded.tsv</c> and <c>SUMMARY.md</c>.
 /// </summary>
 public static class CorpusWriter
@@ -25,6 +25,7 @@ public static class CorpusWriter
         AtomicFile.WriteAllText(Path.Combine(dir, "events.jsonl"), Jsonl(result.Clips.Where(c => c.Kind == CorpusClip.EventKind)));
         AtomicFile.WriteAllText(Path.Combine(dir, "backgrounds.jsonl"), Jsonl(result.Clips.Where(c => c.Kind == CorpusClip.BackgroundKind)));
         AtomicFile.WriteAllText(Path.Combine(dir, "licences.tsv"), LicenceTsv(result));
+        AtomicFile.WriteAllText(Path.Combine(dir, "manifest.tsv"), ManifestTsv(result));
         AtomicFile.WriteAllText(Path.Combine(dir, "LICENSES.md"), LicencesMarkdown(options, result));
         AtomicFile.WriteAllText(Path.Combine(dir, "splits.json"), SplitsJson(options, result));
         AtomicFile.WriteAllText(Path.Combine(dir, "excluded.tsv"), "package\tpath\treason\n"
@@ -44,6 +45,19 @@ public static class CorpusWriter
         {
             sb.Append(c.Id).Append('\t').Append(c.Package).Append('\t').Append(c.Path).Append('\t').Append(Tsv(c.Original)).Append('\t')
               .Append(Tsv(c.Licence)).Append('\t').Append(Tsv(c.Copyright)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The compact reviewable list: one clip per line with its text, split and licence (committed as data/corpus/manifest.tsv).</summary>
+    private static string ManifestTsv(CorpusResult result)
+    {
+        var sb = new StringBuilder("id\tkind\tsource\tsplit\tduration\tlabel\tcaptions\ttags\tlicence\n");
+        foreach (var c in result.Clips)
+        {
+            sb.Append(c.Id).Append('\t').Append(c.Kind).Append('\t').Append(c.Source).Append('\t').Append(c.Split).Append('\t')
+              .Append(c.Duration.ToString("0.###", CultureInfo.InvariantCulture)).Append('\t').Append(Tsv(c.Label)).Append('\t')
+              .Append(Tsv(string.Join(" | ", c.Captions))).Append('\t').Append(Tsv(string.Join(", ", c.Tags))).Append('\t').Append(Tsv(c.Licence)).Append('\n');
         }
         return sb.ToString();
     }

@@ -71,6 +71,12 @@ public static partial class LabelRules
         return Whitespace().Replace(t, " ").ToLowerInvariant();
     }
 
+    /// <summary>"a axe thrower" → "an axe thrower": templates write "a {1}" whatever the word.</summary>
+    public static string FixArticles(string caption) => ArticleBeforeVowel().Replace(caption, "$1n ");
+
+    [GeneratedRegex(@"\b([Aa]) (?=[aeiouAEIOU])")]
+    private static partial Regex ArticleBeforeVowel();
+
     // lower→Upper and letter→digit boundaries, and acronym→Word ("K3BFinish" → "K3B Finish").
     [GeneratedRegex(@"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")]
     private static partial Regex CamelBoundary();

@@ -14,6 +14,9 @@ namespace Flam.Synthesis.Corpus;
 /// </summary>
 public sealed class LabelTable
 {
+    /// <summary>Source caption texts longer than this many words are not used as labels.</summary>
+    public const int MaxTextWords = 6;
+
     private readonly IReadOnlyList<Row> _rows;
 
     private LabelTable(IReadOnlyList<Row> rows) => _rows = rows;
@@ -79,6 +82,10 @@ public sealed class LabelTable
         var folderName = Path.GetFileName(Path.GetDirectoryName(path) ?? "");
         var folder = string.Join(' ', LabelRules.Words(folderName));
         var text = sourceText is null ? null : LabelRules.CleanCaptionText(sourceText);
+        if (text is not null && text.Split(' ').Length > MaxTextWords)
+        {
+            text = null; // a paragraph (Tux Paint's dreidel rules), not a name: fall back to the file name
+        }
         if (words.Length == 0)
         {
             words = folder;
@@ -123,6 +130,10 @@ public sealed class LabelTable
         if (captions.Count == 0)
         {
             captions.Add(label);
+        }
+        for (var i = 0; i < captions.Count; i++)
+        {
+            captions[i] = LabelRules.FixArticles(captions[i]);
         }
         if (tags.Count == 0)
         {

@@ -33,7 +33,7 @@ public sealed class CorpusBuilderTests
         var dir = Path.Combine(root, "usr", "share", "sounds", "freedesktop", "stereo");
         CorpusTestData.WriteWav(Path.Combine(dir, "bell.wav"), 1.0, 880);
         CorpusTestData.WriteWav(Path.Combine(dir, "bell_copy.wav"), 1.0, 880);         // same samples as bell.wav
-        CorpusTestData.WriteWav(Path.Combine(dir, "rain-long.wav"), 10.5, 300, 0.2);    // ≥ 10 s: background
+        CorpusTestData.WriteWav(Path.Combine(dir, "rain-long.wav"), 10.5, 300, 0.2);    // ≥ 10 s, but desktop sounds have no backgrounds
         CorpusTestData.WriteWav(Path.Combine(dir, "silence.wav"), 1.0, 0, 0);           // silent
         CorpusTestData.WriteWav(Path.Combine(dir, "audio-channel-front-left.wav"), 1.0, 500); // excluded by the catalogue
         CorpusTestData.WriteWav(Path.Combine(dir, "nc-chime.wav"), 1.0, 700);           // non-commercial licence
@@ -66,7 +66,8 @@ public sealed class CorpusBuilderTests
         var result = Build(options);
 
         var ids = result.Clips.Select(c => c.Id).ToList();
-        Assert.Equal([$"{Theme}/bell.wav", $"{Theme}/knock_01.wav", $"{Theme}/knock_02.wav", $"{Theme}/knock_03.wav", $"{Theme}/rain-long.wav"], ids);
+        Assert.Equal([$"{Theme}/bell.wav", $"{Theme}/knock_01.wav", $"{Theme}/knock_02.wav", $"{Theme}/knock_03.wav"], ids);
+        Assert.Contains(result.Excluded, e => e.Path == "rain-long.wav" && e.Reason.StartsWith("too long for an event"));
         Assert.Contains(result.Excluded, e => e.Path == "bell_copy.wav" && e.Reason.Contains($"{Theme}/bell.wav"));
         Assert.Contains(result.Excluded, e => e.Path == "silence.wav" && e.Reason == "silent");
         Assert.Contains(result.Excluded, e => e.Path == "knock_04.wav" && e.Reason.StartsWith("family cap"));
@@ -81,7 +82,6 @@ public sealed class CorpusBuilderTests
         Assert.Equal(CorpusClip.EventKind, bell.Kind);
         Assert.Equal(CorpusClip.CleanSource, bell.Source);
         Assert.Equal("usr/share/sounds/freedesktop/stereo/bell.wav", bell.Original);
-        Assert.Equal(CorpusClip.BackgroundKind, result.Clips.Single(c => c.Id.EndsWith("rain-long.wav")).Kind);
         Assert.All(result.Clips, c => { Assert.NotEmpty(c.Captions); Assert.NotEmpty(c.Tags); });
 
         var output = options.OutputDirectory;
@@ -98,14 +98,15 @@ public sealed class CorpusBuilderTests
             Assert.Equal(Theme, root.GetProperty("package").GetString());
             Assert.True(File.Exists(Path.Combine(output, root.GetProperty("path").GetString()!)));
         }
-        Assert.Single(File.ReadAllLines(Path.Combine(output, "backgrounds.jsonl")));
-        Assert.Equal(6, File.ReadAllLines(Path.Combine(output, "licences.tsv")).Length);
+        Assert.Empty(File.ReadAllLines(Path.Combine(output, "backgrounds.jsonl")));
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(output, "licences.tsv")).Length);
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(output, "manifest.tsv")).Length);
         foreach (var name in new[] { "LICENSES.md", "splits.json", "excluded.tsv", "SUMMARY.md" })
         {
             Assert.True(File.Exists(Path.Combine(output, name)), name);
         }
         using var splits = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "splits.json")));
-        Assert.Equal(5, splits.RootElement.GetProperty("clips").EnumerateObject().Count());
+        Assert.Equal(4, splits.RootElement.GetProperty("clips").EnumerateObject().Count());
     }
 
     [Fact]
@@ -228,7 +229,7 @@ public sealed class CorpusBuilderTests
         var result = Build(options);
         Assert.Contains(result.Excluded, e => e.Path == "broken.wav" && e.Reason.StartsWith("undecodable"));
         Assert.Contains(result.Excluded, e => e.Path == "broken.oga" && e.Reason.StartsWith("undecodable"));
-        Assert.Equal(5, result.Clips.Count);
+        Assert.Equal(4, result.Clips.Count);
     }
 
     [Theory]

@@ -35,4 +35,13 @@ public sealed class LabelRulesTests
     [InlineData("Fireworks.", "fireworks")]
     public void CaptionTextBecomesAShortPhrase(string text, string expected) =>
         Assert.Equal(expected, LabelRules.CleanCaptionText(text));
+
+    [Theory]
+    [InlineData("a axe thrower attacking", "an axe thrower attacking")]
+    [InlineData("A owl hooting", "An owl hooting")]
+    [InlineData("a dog barking", "a dog barking")]
+    [InlineData("a banana and a apple", "a banana and an apple")]
+    [InlineData("pizza oven", "pizza oven")]
+    public void ArticlesAgreeWithTheNextWord(string caption, string expected) =>
+        Assert.Equal(expected, LabelRules.FixArticles(caption));
 }

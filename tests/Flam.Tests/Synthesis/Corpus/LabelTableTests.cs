@@ -40,6 +40,14 @@ public sealed class LabelTableTests
     }
 
     [Fact]
+    public void ParagraphTextIsNotALabel()
+    {
+        var result = Load().Label("tuxpaint-stamps-default", "seasonal/hanukkah/dreydl-hay.ogg",
+            "Hei stands for halb or half. If the dreidel lands on hei, take half of what is in the middle.");
+        Assert.Equal("dreydl hay", result.Label);
+    }
+
+    [Fact]
     public void EveryClipGetsACaptionAndATag()
     {
         var table = LabelTable.Parse("t", "x:\tthing\t{words}\t{words}\n");
