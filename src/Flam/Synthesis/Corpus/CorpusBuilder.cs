@@ -192,10 +192,11 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         return selected;
     }
 
-    /// <summary>Decodes every candidate (in parallel, results in input order), reusing CACHE/decoded.tsv.</summary>
+    /// <summary>Decodes every candidate (in parallel, results in input order), reusing CACHE/decoded-audiofile.tsv.</summary>
     private List<(Candidate, ClipInfo)> Decode(List<Candidate> candidates, List<ExcludedFile> excluded)
     {
-        var cachePath = Path.Combine(options.CacheDirectory, "decoded.tsv");
+        // The name carries the decoder generation: hashes from another decoder must not be mixed with these.
+        var cachePath = Path.Combine(options.CacheDirectory, "decoded-audiofile.tsv");
         var known = DecodeCache.Read(cachePath);
         var results = new (ClipInfo? Info, string? Error)[candidates.Count];
         var fresh = new ConcurrentDictionary<string, ClipInfo>(StringComparer.Ordinal);

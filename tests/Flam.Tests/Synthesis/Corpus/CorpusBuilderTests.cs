@@ -123,7 +123,7 @@ public sealed class CorpusBuilderTests
         Build(options);
         Assert.Equal(first, File.ReadAllBytes(Path.Combine(options.OutputDirectory, "events.jsonl")));
         Assert.False(File.Exists(stale));
-        Assert.True(File.Exists(Path.Combine(options.CacheDirectory, "decoded.tsv")));
+        Assert.True(File.Exists(Path.Combine(options.CacheDirectory, "decoded-audiofile.tsv")));
     }
 
     [Fact]
