@@ -25,7 +25,10 @@ public sealed class LabelTable
     public int Count => _rows.Count;
 
     /// <summary>The table shipped inside the library (a copy of <c>data/corpus/labels.tsv</c>).</summary>
-    public static LabelTable Default { get; } = LoadDefault();
+    public static LabelTable Default => DefaultTable.Value;
+
+    // Lazy rather than a static initialiser, so a broken build reports a FlamException, not a TypeInitializationException.
+    private static readonly Lazy<LabelTable> DefaultTable = new(LoadDefault);
 
     /// <summary>Reads a table file.</summary>
     /// <exception cref="FlamException">The file is missing or a row is malformed (names the line).</exception>
