@@ -1,4 +1,4 @@
-using System.Text;
+using Flam.Audio;
 
 namespace Flam.Tests.Synthesis.Corpus;
 
@@ -9,24 +9,12 @@ internal static class CorpusTestData
     public static void WriteWav(string path, double seconds, double frequency, double amplitude = 0.5, int rate = 8000)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var n = (int)(seconds * rate);
-        using var w = new BinaryWriter(File.Create(path));
-        w.Write(Encoding.ASCII.GetBytes("RIFF"));
-        w.Write(36 + n * 2);
-        w.Write(Encoding.ASCII.GetBytes("WAVEfmt "));
-        w.Write(16);
-        w.Write((short)1);
-        w.Write((short)1);
-        w.Write(rate);
-        w.Write(rate * 2);
-        w.Write((short)2);
-        w.Write((short)16);
-        w.Write(Encoding.ASCII.GetBytes("data"));
-        w.Write(n * 2);
-        for (var i = 0; i < n; i++)
+        var samples = new float[(int)(seconds * rate)];
+        for (var i = 0; i < samples.Length; i++)
         {
-            w.Write((short)Math.Round(amplitude * 32767 * Math.Sin(2 * Math.PI * frequency * i / rate)));
+            samples[i] = (float)(amplitude * Math.Sin(2 * Math.PI * frequency * i / rate));
         }
+        WavWriter.Write(path, samples, rate);
     }
 
     /// <summary>Creates CACHE/root/PACKAGE as if it had been unpacked, with a copyright file; returns the package root.</summary>
