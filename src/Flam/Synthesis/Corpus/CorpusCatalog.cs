@@ -1,0 +1,103 @@
+namespace Flam.Synthesis.Corpus;
+
+/// <summary>
+/// The reviewed list of Debian data packages the default corpus is built from, with what is taken from each and why.
+/// Every package is in Debian main (DFSG-free); per-file licences still come from each package's copyright file.
+/// </summary>
+public static class CorpusCatalog
+{
+    private static readonly string[] None = [];
+
+    /// <summary>Every known package source, in build order.</summary>
+    public static IReadOnlyList<CorpusSource> Packages { get; } =
+    [
+        new("0ad-data", SourceOrigin.DebianPackage, "usr/share/games/0ad/mods/public",
+            ["public/audio/**"],
+            ["public/audio/voice/**", "public/audio/music/**", "public/audio/interface/**"],
+            ["public.zip"], true, [], 0,
+            "0 A.D. game sounds (CC-BY-SA-3.0 per Files: *). Voices (spoken unit acknowledgements), music and interface clicks are left out."),
+        new("tuxpaint-stamps-default", SourceOrigin.DebianPackage, "usr/share/tuxpaint/stamps",
+            ["**/*.ogg"],
+            ["**/*_desc*.ogg", "**/*_??.ogg", "**/*_??_??.ogg", "symbols/alphabets/**", "symbols/math/**", "symbols/faces/**"],
+            None, true, [], 0,
+            "Tux Paint stamp sound effects (GPL-2) captioned by the stamp's English description; spoken descriptions, spoken letters and digits and their translations are left out."),
+        new("ufoai-sound", SourceOrigin.DebianPackage, "usr/share/games/ufoai/base",
+            ["0snd/sound/**"],
+            ["0snd/sound/ui/**", "0snd/sound/geoscape/**", "0snd/sound/seq/**", "0snd/sound/soldiers/**", "0snd/sound/civilians/**",
+             "**/disco*", "**/jingle*", "**/tv_news*", "**/radiomessage*"],
+            ["0snd.pk3"], true, [("0snd/", "base/")], 0,
+            "UFO: Alien Invasion sounds (per-file licences in the copyright file). UI, geoscape jingles, voices and music-like loops are left out."),
+        new("sound-theme-freedesktop", SourceOrigin.DebianPackage, "usr/share/sounds/freedesktop/stereo",
+            [], ["audio-channel-*", "audio-test-signal*"], None, true, [("", "stereo/")], 0,
+            "freedesktop.org sound theme (per-file CC-BY-SA-3.0 / CC-BY-3.0 / GPL-2+). Spoken channel names and the test signal are left out.",
+            AllowBackgrounds: false),
+        new("oxygen-sounds", SourceOrigin.DebianPackage, "usr/share/sounds",
+            [], None, None, true, [], 0,
+            "KDE Oxygen desktop sounds (LGPL-3.0-or-later): short notification chimes; the few long jingles are left out.",
+            AllowBackgrounds: false),
+        new("asterisk-core-sounds-en-wav", SourceOrigin.DebianPackage, "usr/share/asterisk/sounds/en_US_f_Allison",
+            [], ["silence/**", "**/beep*", "**/*tone*", "letters/**", "digits/**", "phonetic/**"], None, false, [], 150,
+            "Asterisk English prompts spoken by Allison Smith (CC-BY-SA-3.0): a capped sample of phrases as general-audio speech; prompts of 10 s or more are left out.",
+            AllowBackgrounds: false),
+        new("btanks-data", SourceOrigin.DebianPackage, "usr/share/games/btanks/data",
+            ["sounds/**"], ["sounds/menu/**"], None, true, [], 0,
+            "Battle Tanks sounds (GPL with a distribution exception, Debian main). Menu clicks and tunes are left out."),
+        new("lugaru-data", SourceOrigin.DebianPackage, "usr/share/games/lugaru",
+            ["Sounds/**"], ["Sounds/Music*", "Sounds/Console*"], None, true, [("Sounds/", "Data/Sounds/")], 0,
+            "Lugaru sounds (CC-BY-SA-3.0 for Data/*). Music is left out."),
+        new("megaglest-data", SourceOrigin.DebianPackage, "usr/share/games/megaglest",
+            ["tilesets/**", "techs/megapack/commondata/sounds/**"], ["**/music/**", "**/*_ack*", "**/*_select*", "**/tech_click*"], None, true, [], 0,
+            "MegaGlest (CC-BY-SA-3.0): tileset ambience (day, night, rain, wind) and common unit effects; unit acknowledgement/selection voices are left out."),
+        new("minetest-data", SourceOrigin.DebianPackage, "usr/share/games/minetest/games/minetest_game/mods",
+            ["**/sounds/*.ogg"], None, None, true, [("", "mtg/mods/")], 0,
+            "Minetest Game sounds (*.ogg CC-BY-SA-3.0, doors CC-BY-3.0)."),
+        new("redeclipse-data", SourceOrigin.DebianPackage, "usr/share/games/redeclipse/data/sounds",
+            [], ["music/**", "voice/**", "announcer/**", "interface/**", "theme*", "original*", "**/notify*",
+              "sfx/chat*", "sfx/error*", "sfx/item*", "sfx/respawn*", "sfx/regenerate*"], None, true, [("", "data/sounds/")], 0,
+            "Red Eclipse sounds (CC-BY-SA-3.0+ per Files: *), including its ambience loops. Music, voices, announcer and interface sounds are left out."),
+        new("scorched3d-data", SourceOrigin.DebianPackage, "usr/share/games/scorched3d/data/globalmods",
+            ["**/wav/**"], ["**/music/**", "**/misc/play*", "**/misc/text*", "**/misc/beep*", "**/misc/extralife*", "**/misc/fight4life*", "**/misc/lockon*"], None, true, [("", "data/globalmods/")], 0,
+            "Scorched 3D sounds (GPL-2+, apoc mod CC-BY-SA-3)."),
+        new("lincity-ng-data", SourceOrigin.DebianPackage, "usr/share/games/lincity-ng",
+            ["sounds/**"], ["sounds/Click*"], None, true, [], 0,
+            "LinCity-NG building sounds (GPL-2+)."),
+        new("supertuxkart-data", SourceOrigin.DebianPackage, "usr/share/games/supertuxkart/data",
+            ["sfx/*.ogg", "tracks/*/*.ogg"],
+            ["tracks/battleisland/**", "tracks/ancient_colosseum_labyrinth/**", "tracks/cave/**", "tracks/introcutscene*/nolok_speech*",
+             "tracks/introcutscene*/intro2*", "tracks/introcutscene*/button*", "sfx/*fanfare*", "sfx/gp_end*", "sfx/race_finish*", "sfx/track_intro*", "sfx/start_race*",
+             "sfx/pre_start_race*", "sfx/goal_scored*", "sfx/energy_bar*", "sfx/grab_collectable*", "sfx/sara_airport_pa*", "sfx/gnu_flute*", "sfx/swap*", "sfx/locked*"],
+            None, true, [("", "data/")], 0,
+            "SuperTuxKart effects and track ambience (per-file CC0 / CC-BY / CC-BY-SA / GPL in the copyright file). Music, race jingles and UI sounds are left out."),
+        new("widelands-data", SourceOrigin.DebianPackage, "usr/share/games/widelands/data",
+            ["sound/**"],
+            ["sound/click*", "sound/lobby*", "sound/message*", "sound/military/**", "sound/create_construction_site*"],
+            None, true, [("", "data/")], 0,
+            "Widelands work and animal sounds (GPL-2+). Music, UI and message sounds are left out."),
+        new("wesnoth-1.16-data", SourceOrigin.DebianPackage, "usr/share/games/wesnoth/1.16/data/core/sounds",
+            [], ["**/fanfare*", "**/README*"], None, true, [], 0,
+            "Battle for Wesnoth combat, creature and ambient sounds. Its copyright file is free-form and states GPL-2 or later for the game and its data.",
+            new LicenceRecord("GPL-2+", "2003-2009 David White and the other Battle for Wesnoth contributors named in the copyright file")),
+        new("openarena-data", SourceOrigin.DebianPackage, "usr/share/games/openarena/baseoa",
+            ["pak0/sound/world/**", "pak0/sound/weapons/**", "pak0/sound/movers/**", "pak0/sound/player/footsteps/**", "pak0/sound/player/*.wav"],
+            ["**/noammo*", "**/change*", "pak0/sound/player/talk*"],
+            ["pak0.pk3"], true, [], 0,
+            "OpenArena world, weapon and movement sounds from pak0.pk3 (GPL-2+ per Files: *). Announcer, character voices, item pickups and menu sounds are left out."),
+        new("nexuiz-data", SourceOrigin.DebianPackage, "usr/share/games/nexuiz/data",
+            ["data/sound/ambient/**", "data/sound/desertfactory/**", "data/sound/weapons/**", "data/sound/plats/**", "data/sound/misc/*footstep*",
+             "data/sound/misc/*hitground*", "data/sound/misc/gib*", "data/sound/misc/bodyimpact*", "data/sound/misc/armorimpact*", "data/sound/misc/jetpack*",
+             "data/sound/misc/teleport*", "data/sound/misc/outwater*"],
+            ["**/tuba_*", "**/weapon_switch*", "**/weaponpickup*", "**/unavailable*", "**/radiomessage*"],
+            ["data.pk3"], true, [], 0,
+            "Nexuiz ambience, weapon and movement sounds from data.pk3. Its copyright file is free-form and puts all of Nexuiz under GPL-2 or later. Announcers, player voices and game-mode jingles are left out.",
+            new LicenceRecord("GPL-2+", "2002-2009 Alientrap, Lee Vermeulen")),
+    ];
+
+    /// <summary>Names of the packages built when none are named.</summary>
+    public static IReadOnlyList<string> DefaultPackageNames { get; } = Packages.Select(p => p.Name).ToArray();
+
+    /// <summary>The catalogue entry for a package.</summary>
+    /// <exception cref="FlamException">The package is not in the catalogue.</exception>
+    public static CorpusSource Get(string name) =>
+        Packages.FirstOrDefault(p => p.Name == name)
+        ?? throw new FlamException($"Unknown corpus package '{name}'. Known packages: {string.Join(", ", DefaultPackageNames)}.");
+}

@@ -1,0 +1,47 @@
+namespace Flam.Synthesis.Corpus;
+
+/// <summary>Where a corpus source's files come from.</summary>
+public enum SourceOrigin
+{
+    /// <summary>A Debian package fetched with <c>apt-get download</c> and unpacked with <c>dpkg-deb -x</c>.</summary>
+    DebianPackage,
+
+    /// <summary>A local folder of audio files with a <c>LICENSES.md</c> table (file | content | author | licence).</summary>
+    LicensedFolder,
+}
+
+/// <summary>
+/// How one source is turned into corpus clips: which files to take, where their text comes from, and whether they count
+/// as clean sound effects (the synthesis 80/20 rule) or general audio.
+/// </summary>
+/// <param name="Name">Package name, or the folder's name for <see cref="SourceOrigin.LicensedFolder"/>.</param>
+/// <param name="Origin">Package or folder.</param>
+/// <param name="ScanRoot">Folder (relative to the unpacked package, '/'-separated; the absolute folder for <see cref="SourceOrigin.LicensedFolder"/>) whose audio files are considered; output paths are relative to it.</param>
+/// <param name="Include">Globs (relative to <paramref name="ScanRoot"/>; '*' matches within a folder, '**' across folders) a file must match; empty = every audio file.</param>
+/// <param name="Exclude">Globs of files to drop (music, voices, UI sounds, spoken letters ...).</param>
+/// <param name="InnerArchives">Zip archives (relative to <paramref name="ScanRoot"/>) whose audio entries are scanned as if they were folders named like the archive.</param>
+/// <param name="CleanEffect">True for curated sound effects, false for general audio (speech, long mixed recordings).</param>
+/// <param name="CopyrightPaths">Prefix rewrites (from, to) that turn a <paramref name="ScanRoot"/>-relative path into the source-tree path the package's DEP-5 copyright file uses; the first matching prefix applies.</param>
+/// <param name="MaxFiles">Keep at most this many files (a deterministic hash-ordered subset); 0 = all. Stops one source (e.g. speech) from flooding the corpus.</param>
+/// <param name="Note">Why this source is in, and what was left out — copied into the corpus LICENSES.md.</param>
+/// <param name="AllowBackgrounds">Whether clips of background length count as backgrounds; when false (speech) they are left out, being neither events nor ambience.</param>
+/// <param name="FallbackLicence">The package licence, as the text of a copyright file that is not machine-readable states it; used only for such files.</param>
+public sealed record CorpusSource(
+    string Name,
+    SourceOrigin Origin,
+    string ScanRoot,
+    IReadOnlyList<string> Include,
+    IReadOnlyList<string> Exclude,
+    IReadOnlyList<string> InnerArchives,
+    bool CleanEffect,
+    IReadOnlyList<(string From, string To)> CopyrightPaths,
+    int MaxFiles,
+    string Note,
+    LicenceRecord? FallbackLicence = null,
+    bool AllowBackgrounds = true)
+{
+    /// <summary>A licensed local folder (every audio file in it, general-purpose ambience by default).</summary>
+    public static CorpusSource Folder(string path, bool cleanEffect = false) =>
+        new(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))), SourceOrigin.LicensedFolder, Path.GetFullPath(path), [], [], [], cleanEffect, [], 0,
+            "Local folder; per-file author and licence from its LICENSES.md.");
+}

@@ -1,0 +1,181 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.IO.Compression;
+
+namespace Flam.Synthesis.Corpus;
+
+/// <summary>
+/// Downloads Debian packages with <c>apt-get download</c> and unpacks them with <c>dpkg-deb -x</c> into a cache folder:
+/// nothing is installed and the system is not changed. Each step leaves a marker so later runs skip it.
+/// Layout: <c>CACHE/debs/*.deb</c>, <c>CACHE/root/PKG/</c> (the unpacked package).
+/// </summary>
+public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bool fetch = true)
+{
+    private const string UnpackedMarker = ".flam-unpacked";
+    private const string ExpandedMarker = ".flam-expanded";
+    private bool _listsUpdated;
+
+    /// <summary>The folder a package is unpacked into.</summary>
+    public string PackageRoot(string package) => Path.Combine(cacheDirectory, "root", package);
+
+    /// <summary>Downloads (if needed) and unpacks (if needed) <paramref name="package"/>; returns its unpacked root.</summary>
+    /// <exception cref="FlamException">The package cannot be had or unpacked (the message says why).</exception>
+    public string Unpack(string package)
+    {
+        var root = PackageRoot(package);
+        if (File.Exists(Path.Combine(root, UnpackedMarker)))
+        {
+            return root;
+        }
+        if (!fetch)
+        {
+            throw new FlamException($"Package '{package}' is not unpacked in '{root}' and fetching is off.");
+        }
+        var deb = Download(package);
+        var tmp = root + ".tmp";
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        Directory.CreateDirectory(tmp);
+        log.WriteLine($"{package}: unpacking {Path.GetFileName(deb)}");
+        Run("dpkg-deb", ["-x", deb, tmp], null);
+        Directory.Move(tmp, root);
+        File.WriteAllText(Path.Combine(root, UnpackedMarker), Path.GetFileName(deb) + "\n");
+        return root;
+    }
+
+    /// <summary>
+    /// Extracts the entries of a zip archive (0 A.D.'s public.zip, UFO:AI's .pk3) that <paramref name="wanted"/> accepts
+    /// into a folder next to it named like the archive without extension; <paramref name="wanted"/> sees paths
+    /// relative to the archive's folder, e.g. "public/audio/x.ogg". Returns that folder.
+    /// </summary>
+    public string ExpandArchive(string archive, Func<string, bool> wanted)
+    {
+        var stem = Path.GetFileNameWithoutExtension(archive);
+        var target = Path.Combine(Path.GetDirectoryName(archive)!, stem);
+        if (File.Exists(Path.Combine(target, ExpandedMarker)))
+        {
+            return target;
+        }
+        if (!File.Exists(archive))
+        {
+            throw new FlamException($"Archive '{archive}' does not exist.");
+        }
+        var tmp = target + ".tmp";
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+        log.WriteLine($"expanding {archive}");
+        try
+        {
+            using var zip = ZipFile.OpenRead(archive);
+            var fullTmp = Path.GetFullPath(tmp) + Path.DirectorySeparatorChar;
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName.EndsWith('/') || !wanted(stem + "/" + entry.FullName))
+                {
+                    continue;
+                }
+                var destination = Path.GetFullPath(Path.Combine(tmp, entry.FullName));
+                if (!destination.StartsWith(fullTmp, StringComparison.Ordinal))
+                {
+                    throw new FlamException($"'{archive}': entry '{entry.FullName}' points outside the archive folder.");
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                entry.ExtractToFile(destination, overwrite: true);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new FlamException($"'{archive}': not a readable zip archive ({e.Message}).", e);
+        }
+        Directory.CreateDirectory(tmp);
+        Directory.Move(tmp, target);
+        File.WriteAllText(Path.Combine(target, ExpandedMarker), Path.GetFileName(archive) + "\n");
+        return target;
+    }
+
+    private string Download(string package)
+    {
+        var debs = Path.Combine(cacheDirectory, "debs");
+        Directory.CreateDirectory(debs);
+        var existing = Directory.GetFiles(debs, package + "_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
+        if (existing is not null)
+        {
+            return existing;
+        }
+        if (!_listsUpdated && !HasPackageLists())
+        {
+            UpdateLists("the apt package lists are empty");
+        }
+        log.WriteLine($"{package}: apt-get download");
+        var (code, error) = Run("apt-get", ["download", package], debs, throwOnError: false);
+        if (code != 0 && !_listsUpdated && error.Contains("Unable to locate package", StringComparison.Ordinal))
+        {
+            UpdateLists($"apt does not know '{package}'");
+            (code, error) = Run("apt-get", ["download", package], debs, throwOnError: false);
+        }
+        if (code != 0)
+        {
+            throw new FlamException($"apt-get download {package} failed (exit {code}): {error.Trim()}");
+        }
+        return Directory.GetFiles(debs, package + "_*.deb").Order(StringComparer.Ordinal).LastOrDefault()
+            ?? throw new FlamException($"apt-get download {package} succeeded but left no {package}_*.deb in '{debs}'.");
+    }
+
+    private void UpdateLists(string why)
+    {
+        log.WriteLine($"{why}: running apt-get update (needs root)");
+        Run("apt-get", ["update"], null);
+        _listsUpdated = true;
+    }
+
+    private static bool HasPackageLists()
+    {
+        const string lists = "/var/lib/apt/lists";
+        return Directory.Exists(lists) && Directory.EnumerateFiles(lists, "*_Packages*").Any();
+    }
+
+    private static (int Code, string Error) Run(string program, string[] arguments, string? workingDirectory, bool throwOnError = true)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+        try
+        {
+            using var process = Process.Start(start) ?? throw new FlamException($"Cannot start {program}.");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            var error = stderr.Result;
+            _ = stdout.Result;
+            if (throwOnError && process.ExitCode != 0)
+            {
+                throw new FlamException($"{program} {string.Join(' ', arguments)} failed (exit {process.ExitCode}): {error.Trim()}");
+            }
+            return (process.ExitCode, error);
+        }
+        catch (Win32Exception e)
+        {
+            throw new FlamException($"Cannot run '{program}' ({e.Message}): the corpus builder needs Debian's apt-get and dpkg-deb.", e);
+        }
+    }
+}
