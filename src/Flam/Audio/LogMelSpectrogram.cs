@@ -51,14 +51,7 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor waveform)
     {
         using var scope = NewDisposeScope();
-        var mel = matmul(PowerSpectrogram(waveform), MelFilters);
-        var logMel = mel.clamp_min(Options.AMin).log10_().mul_(10.0);
-        double refDb = 10.0 * Math.Log10(Math.Max(Options.AMin, Options.Ref));
-        if (refDb != 0.0)
-        {
-            logMel.sub_(refDb);
-        }
-        return logMel.MoveToOuterDisposeScope();
+        return PowerToDecibels(PowerSpectrogram(waveform)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -83,10 +76,72 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
         {
             x = nn.functional.pad(x, [0, shortBy]);
         }
-        var spectrum = stft(x, Options.FftSize, Options.HopLength, Options.WindowLength, window, Options.Center,
+        return FramePower(x, Options.Center).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Log-mel <c>[frames, MelBins]</c> (on the CPU) of one waveform of any length, computed <paramref name="framesPerChunk"/>
+    /// frames at a time so that memory stays bounded for long recordings. Equals <c>forward(waveform[None])[0]</c>:
+    /// every chunk is cut from the (reflect-padded) signal with the frames' full support.
+    /// </summary>
+    public Tensor Transform(ReadOnlySpan<float> waveform, int framesPerChunk = 4096)
+    {
+        if (waveform.IsEmpty)
+        {
+            throw new ArgumentException("The waveform has no samples.", nameof(waveform));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(framesPerChunk);
+        if (waveform.Length < Options.MinimumSamples)
+        {
+            var padded = new float[Options.MinimumSamples];
+            waveform.CopyTo(padded);
+            waveform = padded;
+        }
+        int n = waveform.Length, hop = Options.HopLength, nFft = Options.FftSize;
+        int half = Options.Center ? nFft / 2 : 0;
+        long frames = Options.FrameCount(n);
+        var window = Window;
+        var chunks = new List<Tensor>();
+        using var scope = NewDisposeScope();
+        for (long first = 0; first < frames; first += framesPerChunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            long count = Math.Min(framesPerChunk, frames - first);
+            long start = first * hop - half;
+            var samples = new float[(count - 1) * hop + nFft];
+            for (int i = 0; i < samples.Length; i++)
+            {
+                // Reflect padding (numpy/torch 'reflect': the edge sample is not repeated).
+                long j = start + i;
+                samples[i] = waveform[(int)(j < 0 ? -j : j >= n ? 2L * (n - 1) - j : j)];
+            }
+            var x = tensor(samples).unsqueeze(0).to(window.dtype, window.device);
+            chunks.Add(PowerToDecibels(FramePower(x, center: false))[0].cpu().MoveToOuterDisposeScope());
+        }
+        return cat(chunks, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Power STFT <c>[B, frames, F]</c> of <paramref name="x"/> (already on the buffers' device and dtype).</summary>
+    private Tensor FramePower(Tensor x, bool center)
+    {
+        using var scope = NewDisposeScope();
+        var spectrum = stft(x, Options.FftSize, Options.HopLength, Options.WindowLength, Window, center,
             PaddingModes.Reflect, normalized: false, onesided: true, return_complex: true);
         // |X|^2 as re^2 + im^2 (not abs().pow(2), which goes through hypot): the same arithmetic as torchlibrosa.
         return view_as_real(spectrum).square().sum(-1).transpose(1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Mel projection and decibels: <c>10 log10(max(AMin, power @ mel)) − 10 log10(max(AMin, Ref))</c>.</summary>
+    private Tensor PowerToDecibels(Tensor power)
+    {
+        using var scope = NewDisposeScope();
+        var logMel = matmul(power, MelFilters).clamp_min_(Options.AMin).log10_().mul_(10.0);
+        double refDb = 10.0 * Math.Log10(Math.Max(Options.AMin, Options.Ref));
+        if (refDb != 0.0)
+        {
+            logMel.sub_(refDb);
+        }
+        return logMel.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -99,6 +99,34 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         }
     }
 
+    [Theory]
+    [InlineData(1, 37)]      // chunk boundaries inside the clip, reflect padding at both ends
+    [InlineData(2, 1001)]    // one chunk
+    [InlineData(3, 5000)]    // chunk longer than the clip
+    public void ChunkedTransformEqualsBatchForward(int clip, int framesPerChunk)
+    {
+        using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
+        using var scope = NewDisposeScope();
+        var waveform = reference.Waveform[clip];
+        var whole = frontEnd.forward(waveform.unsqueeze(0))[0];
+        var chunked = frontEnd.Transform(waveform.data<float>().ToArray(), framesPerChunk);
+        Assert.Equal(whole.shape, chunked.shape);
+        double max = (whole - chunked).abs().max().item<float>();
+        Assert.True(max < 1e-4, $"chunked log-mel differs by {max} dB");
+    }
+
+    [Fact]
+    public void ChunkedTransformPadsShortClipsLikeForward()
+    {
+        using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
+        using var scope = NewDisposeScope();
+        var clip = reference.Waveform[3, 2000..2300];
+        var whole = frontEnd.forward(clip.unsqueeze(0))[0];
+        var chunked = frontEnd.Transform(clip.data<float>().ToArray());
+        Assert.Equal(new long[] { 2, 64 }, chunked.shape);
+        Assert.True(whole.allclose(chunked, rtol: 0, atol: 1e-4));
+    }
+
     [Fact]
     public void WindowAndMelMatrixStayOutOfTheStateDict()
     {
