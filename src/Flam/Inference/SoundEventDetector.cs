@@ -45,7 +45,7 @@ public sealed class SoundEventDetector
     /// <summary>The options in use.</summary>
     public DetectionOptions Options => _options;
 
-    /// <summary>Streams <paramref name="path"/> in windows (see <see cref="AudioFile.Windows"/>) and detects every query.</summary>
+    /// <summary>Streams <paramref name="path"/> in windows (see <see cref="AudioFile.Windows(string, int, int, int)"/>) and detects every query.</summary>
     public DetectionResult DetectFile(string path, IReadOnlyList<string> queries, Action<double>? secondsDone = null) =>
         Detect(path, AudioFile.Windows(path, _options.WindowSamples, _options.HopSamples, _options.SampleRate), queries, secondsDone);
 

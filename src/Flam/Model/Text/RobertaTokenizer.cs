@@ -23,7 +23,7 @@ public sealed record TokenBatch(long[] InputIds, long[] AttentionMask, int Count
 /// RoBERTa tokenizer as FLAM uses it: the text is lower-cased, byte-level BPE encoded, wrapped in
 /// <c>&lt;s&gt;</c> … <c>&lt;/s&gt;</c>, truncated to the context length (77) and padded with <c>&lt;pad&gt;</c> (id 1).
 /// </summary>
-public sealed class RobertaTokenizer
+public sealed class RobertaTokenizer : ITextTokenizer
 {
     /// <summary>FLAM's text context length (tokens, specials included).</summary>
     public const int DefaultContextLength = 77;
