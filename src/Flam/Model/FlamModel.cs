@@ -23,7 +23,6 @@ public sealed class FlamModel : Module
     private readonly Sequential text_projection;
     private readonly Sequential fc_per_text_logit_bias;
     private readonly Sequential fc_per_text_logit_scale;
-    private readonly ITextTower textTower;
 
     /// <summary>The configuration the network was built from.</summary>
     public FlamConfig Config { get; }
@@ -32,14 +31,13 @@ public sealed class FlamModel : Module
     public HtsatAudioEncoder AudioBranch => audio_branch;
 
     /// <summary>The text encoder producing u(y).</summary>
-    public ITextTower TextBranch => textTower;
+    public ITextTower TextBranch => (ITextTower)text_branch;
 
     private FlamModel(FlamConfig config, Module textBranch) : base("FLAM")
     {
         config.Validate();
         Config = config;
-        textTower = (ITextTower)textBranch;
-        int h = textTower.OutputDim;
+        int h = ((ITextTower)textBranch).OutputDim;
         int d = config.JointEmbedDim;
         logit_scale_a = Parameter(tensor((float)Math.Log(1 / 0.07)));
         aed_logit_scale = Parameter(tensor(0f), requires_grad: false);
@@ -239,7 +237,7 @@ public sealed class FlamModel : Module
             inputIds = inputIds[.., ..(int)longest];
             attentionMask = attentionMask[.., ..(int)longest];
         }
-        var branch = textTower.EncodeBranch(inputIds, attentionMask);
+        var branch = TextBranch.EncodeBranch(inputIds, attentionMask);
         return HeadsFromBranch(branch).MoveToOuter();
     }
 
