@@ -91,3 +91,55 @@ public sealed class MicroModelOutputTests(MicroModelFixture fixture, ITestOutput
         Check("maps_synthetic.approximate.matched", FrameMaps.Approximate(local, text[..2], scale[..2], crossProduct: false));
     }
 }
+
+/// <summary>The whole audio path from the 16-bit PCM clips through the log-mel front end.</summary>
+[Collection(MicroModelCollection.Name)]
+public sealed class MicroModelAudioTests(MicroModelFixture fixture, ITestOutputHelper log)
+{
+    private void Check(string name, Tensor actual)
+    {
+        double max = MicroModelFixture.AssertClose(name, fixture.Outputs[name], actual);
+        log.WriteLine($"{name}: max |diff| {max:E2}");
+    }
+
+    [Fact]
+    public void WaveformsGiveTheReferenceAudioFeaturesAndMaps()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var model = fixture.Model;
+        using var audio = model.EncodeAudio(fixture.Waveforms());
+        Check("audio.fine_grained_embedding", audio.FineGrained);
+        Check("audio.embedding", audio.Embedding);
+        Check("audio.local_features", audio.Local);
+        Check("audio.local_features_flam_get_features", audio.Local);
+        Check("audio.global_features_mean_of_local", audio.GlobalMeanOfLocal);
+        Check("audio.global_features_embedding_path", audio.GlobalEmbeddingPath);
+        Check("audio.global_embedding_mean_of_local_unprojected", audio.FineGrained.mean([1]));
+
+        using var text = model.EncodeText(fixture.Inputs["text.input_ids"], fixture.Inputs["text.attention_mask"]);
+        var scale = text.LogitScale * model.AedLogitScaleExp;
+        Check("maps.logit_scale_combined", scale);
+        Check("maps.unbiased.cross", FrameMaps.Unbiased(audio.Local, text.Features, scale, text.LogitBias, crossProduct: true));
+        Check("maps.approximate.cross", FrameMaps.Approximate(audio.Local, text.Features, scale, crossProduct: true));
+        Check("maps.unbiased.matched", FrameMaps.Unbiased(audio.Local, text.Features[..3], scale[..3], text.LogitBias[..3], crossProduct: false));
+        Check("maps.approximate.matched", FrameMaps.Approximate(audio.Local, text.Features[..3], scale[..3], crossProduct: false));
+    }
+
+    [Fact]
+    public void SilenceGivesFiniteFeaturesAndProbabilities()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var model = fixture.Model;
+        using var audio = model.EncodeAudio(zeros(2, 480000));
+        using var text = model.EncodeText(fixture.Inputs["text.input_ids"], fixture.Inputs["text.attention_mask"]);
+        var map = FrameMaps.Unbiased(audio.Local, text.Features, text.LogitScale * model.AedLogitScaleExp, text.LogitBias, crossProduct: true);
+        Assert.True(audio.Local.isfinite().all().item<bool>());
+        Assert.True(audio.GlobalMeanOfLocal.isfinite().all().item<bool>());
+        Assert.True(map.isfinite().all().item<bool>());
+        Assert.True(map.ge(0).all().item<bool>() && map.le(1).all().item<bool>());
+        // Silence is the same in every frame position of both clips, so the clips agree exactly.
+        Assert.Equal(0.0, (audio.Local[0] - audio.Local[1]).abs().max().item<float>(), 6);
+    }
+}
