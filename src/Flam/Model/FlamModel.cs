@@ -1,3 +1,4 @@
+using Flam.Audio;
 using Flam.Model.Checkpoints;
 using Flam.Model.Text;
 using TorchSharp;
@@ -23,7 +24,7 @@ public sealed class FlamModel : Module
     private readonly Sequential text_projection;
     private readonly Sequential fc_per_text_logit_bias;
     private readonly Sequential fc_per_text_logit_scale;
-    private readonly ITextTower textTower;
+    private readonly LogMelSpectrogram frontend;
 
     /// <summary>The configuration the network was built from.</summary>
     public FlamConfig Config { get; }
@@ -32,17 +33,17 @@ public sealed class FlamModel : Module
     public HtsatAudioEncoder AudioBranch => audio_branch;
 
     /// <summary>The text encoder producing u(y).</summary>
-    public ITextTower TextBranch => textTower;
+    public ITextTower TextBranch => (ITextTower)text_branch;
 
     private FlamModel(FlamConfig config, Module textBranch) : base("FLAM")
     {
         config.Validate();
         Config = config;
-        textTower = (ITextTower)textBranch;
-        int h = textTower.OutputDim;
+        int h = ((ITextTower)textBranch).OutputDim;
         int d = config.JointEmbedDim;
         logit_scale_a = Parameter(tensor((float)Math.Log(1 / 0.07)));
         aed_logit_scale = Parameter(tensor(0f), requires_grad: false);
+        frontend = new LogMelSpectrogram(FrontEndOptions(config.Audio));
         audio_branch = new HtsatAudioEncoder(config.Audio);
         audio_projection = Sequential(Linear(config.Audio.NumFeatures, d), ReLU(), Linear(d, d));
         text_branch = textBranch;
@@ -205,10 +206,35 @@ public sealed class FlamModel : Module
     /// Audio features of waveforms [B, samples] (float32 at 48 kHz; 480 000 samples = 10 s give the official
     /// 32 frames). Runs the log-mel front end, then <see cref="EncodeLogMel"/>.
     /// </summary>
+    /// <exception cref="ArgumentException">The waveform is not [B, samples] or is longer than one clip.</exception>
     public AudioFeatures EncodeAudio(Tensor waveform)
     {
-        throw new NotImplementedException("Waiting for Flam.Audio.LogMelSpectrogram (branch frontend).");
+        if (waveform.dim() != 2)
+        {
+            throw new ArgumentException($"Expected waveforms [B, samples], got [{string.Join(",", waveform.shape)}].");
+        }
+        if (waveform.shape[1] > Config.Audio.ClipSamples)
+        {
+            throw new ArgumentException($"A clip has at most {Config.Audio.ClipSamples} samples ({waveform.shape[1]} given); split longer audio into windows.");
+        }
+        using var logMel = frontend.forward(waveform);
+        return EncodeLogMel(logMel);
     }
+
+    /// <summary>The log-mel front end (torchlibrosa-equivalent) of the audio branch.</summary>
+    public LogMelSpectrogram FrontEnd => frontend;
+
+    /// <summary>Front-end settings matching an HTSAT config.</summary>
+    public static LogMelOptions FrontEndOptions(HtsatConfig audio) => LogMelOptions.Flam with
+    {
+        SampleRate = audio.SampleRate,
+        FftSize = audio.WindowSamples,
+        WindowLength = audio.WindowSamples,
+        HopLength = audio.HopSamples,
+        MelBins = audio.MelBins,
+        FMin = audio.Fmin,
+        FMax = audio.Fmax,
+    };
 
     /// <summary>Audio features from a log-mel spectrogram [B, frames, mel] (1001 × 64 for 10 s), as the front end yields it.</summary>
     public AudioFeatures EncodeLogMel(Tensor logMel)
@@ -239,7 +265,7 @@ public sealed class FlamModel : Module
             inputIds = inputIds[.., ..(int)longest];
             attentionMask = attentionMask[.., ..(int)longest];
         }
-        var branch = textTower.EncodeBranch(inputIds, attentionMask);
+        var branch = TextBranch.EncodeBranch(inputIds, attentionMask);
         return HeadsFromBranch(branch).MoveToOuter();
     }
 
