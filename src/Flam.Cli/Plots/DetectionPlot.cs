@@ -59,7 +59,8 @@ public static class DetectionPlot
             line.ConnectStyle = ConnectStyle.StepHorizontal;
             line.LineWidth = 2;
             plot.Add.HorizontalLine(threshold, 1, Colors.Gray, LinePattern.Dashed);
-            plot.YLabel(Abbreviate(detection.Query));
+            plot.Title(Abbreviate(detection.Query), size: 15);
+            plot.YLabel("probability");
             plot.Axes.SetLimitsY(-0.02, 1.02);
             plot.XLabel(q == result.Queries.Count - 1 ? "time (s)" : "");
         }
@@ -71,8 +72,8 @@ public static class DetectionPlot
         foreach (var plot in plots)
         {
             plot.Axes.SetLimitsX(0, result.Duration);
-            // Same left margin on every row so the time axes line up.
-            plot.Layout.Fixed(new PixelPadding(110, 30, 40, 30));
+            // Same left and right margins on every row so the time axes line up.
+            plot.Layout.Fixed(new PixelPadding(90, 30, 45, 40));
         }
         var layout = (ScottPlot.MultiplotLayouts.DraggableRows)multiplot.Layout;
         layout.SetHeights([SpectrogramHeight, .. Enumerable.Repeat((float)RowHeight, result.Queries.Count)]);
@@ -81,5 +82,5 @@ public static class DetectionPlot
         AtomicFile.Write(path, stream => stream.Write(bytes), overwrite);
     }
 
-    private static string Abbreviate(string text) => text.Length <= 28 ? text : text[..25] + "...";
+    private static string Abbreviate(string text) => text.Length <= 100 ? text : text[..97] + "...";
 }
