@@ -86,6 +86,23 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
         MicroModelFixture.AssertClose("text_features", fixture.Outputs["text.features"][..1], got["text_features"]);
     }
 
+    [Fact]
+    public async Task TextGoesThroughTheTokenizerLikeItsTokenIds()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var tokenizerDir = FixturePaths.Get("tokenizer", "tiny");
+        var ids = Flam.Model.Text.RobertaTokenizer.Load(tokenizerDir).Encode("A Dog barks");
+        var viaText = Path.Combine(dir, "text.safetensors");
+        var viaIds = Path.Combine(dir, "ids.safetensors");
+        var (code1, _, err1) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--tokenizer", tokenizerDir, "--text", "A Dog barks", "--out", viaText);
+        var (code2, _, err2) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", string.Join(" ", ids), "--out", viaIds);
+        Assert.True(code1 == 0, err1);
+        Assert.True(code2 == 0, err2);
+        var a = SafeTensors.Load(viaText);
+        var b = SafeTensors.Load(viaIds);
+        foreach (var name in a.Keys) Assert.True(a[name].allclose(b[name], 0, 0), name);
+    }
+
     [Theory]
     [InlineData("0 713 x 2", "not an integer token id")]
     [InlineData("0 5000 2", "outside the vocabulary")]
