@@ -51,7 +51,11 @@ public sealed class HtsatAudioEncoder : Module<Tensor, (Tensor FineGrained, Tens
         RegisterComponents();
     }
 
-    /// <summary>Initialises like the official constructor: trunc-normal(0.02) Linear weights and bias tables, zero biases, unit LayerNorms.</summary>
+    /// <summary>
+    /// Initialises like the official constructor: trunc-normal(0.02) Linear weights and bias tables, zero biases,
+    /// unit LayerNorms. The official truncation is at ±2 absolute (= ±100σ), so a plain normal(0, 0.02) has the same
+    /// distribution in practice (TorchSharp 0.107's trunc_normal_ mixes up its mean and std arguments).
+    /// </summary>
     public void ResetParameters()
     {
         using var noGrad = no_grad();
@@ -60,7 +64,7 @@ public sealed class HtsatAudioEncoder : Module<Tensor, (Tensor FineGrained, Tens
             switch (module)
             {
                 case Linear linear:
-                    init.trunc_normal_(linear.weight!, std: 0.02);
+                    init.normal_(linear.weight!, 0, 0.02);
                     if (linear.bias is not null) init.zeros_(linear.bias);
                     break;
                 case LayerNorm layerNorm:
@@ -345,7 +349,7 @@ internal sealed class WindowAttention : Module<Tensor, Tensor?, Tensor>
     public void ResetBiasTable()
     {
         using var noGrad = no_grad();
-        init.trunc_normal_(relative_position_bias_table, std: 0.02);
+        init.normal_(relative_position_bias_table, 0, 0.02);
     }
 
     /// <summary>Index into the bias table for every (query, key) pair of a window: [N, N].</summary>
