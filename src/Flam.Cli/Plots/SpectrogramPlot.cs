@@ -20,6 +20,7 @@ public static class SpectrogramPlot
     /// <returns>The heatmap, e.g. for a colour bar.</returns>
     public static ScottPlot.Plottables.Heatmap AddSpectrogram(Plot plot, ReadOnlySpan<float> logMel, int frames, int melBins, double frameSeconds)
     {
+        PlotFonts.EnsureRegistered();
         if (logMel.Length != (long)frames * melBins)
         {
             throw new ArgumentException($"Expected {frames} x {melBins} values, got {logMel.Length}.", nameof(logMel));
@@ -54,6 +55,7 @@ public static class SpectrogramPlot
     /// <summary>Renders a single-panel spectrogram with a colour bar and writes it atomically as a PNG file.</summary>
     public static void SavePng(string path, ReadOnlySpan<float> logMel, int frames, int melBins, double frameSeconds, string title, bool overwrite, int width = 1400, int height = 500)
     {
+        PlotFonts.EnsureRegistered();
         var plot = new Plot();
         var heatmap = AddSpectrogram(plot, logMel, frames, melBins, frameSeconds);
         var colorBar = plot.Add.ColorBar(heatmap);
