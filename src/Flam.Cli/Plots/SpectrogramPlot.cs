@@ -9,6 +9,9 @@ public static class SpectrogramPlot
     /// <summary>Columns drawn at most; longer spectrograms are max-pooled over time so short events stay visible.</summary>
     public const int MaxColumns = 2400;
 
+    /// <summary>Colour range below the loudest value: quieter cells share the darkest colour (display only).</summary>
+    public const double DynamicRangeDb = 80;
+
     /// <summary>
     /// Adds a spectrogram panel to <paramref name="plot"/>.
     /// </summary>
@@ -29,6 +32,7 @@ public static class SpectrogramPlot
         int columns = (frames + pool - 1) / pool;
         // Heatmap rows are drawn top to bottom: row 0 holds the highest mel bin.
         var image = new double[melBins, columns];
+        double loudest = double.NegativeInfinity;
         for (int c = 0; c < columns; c++)
         {
             for (int m = 0; m < melBins; m++)
@@ -39,10 +43,12 @@ public static class SpectrogramPlot
                     max = Math.Max(max, logMel[t * melBins + m]);
                 }
                 image[melBins - 1 - m, c] = max;
+                loudest = Math.Max(loudest, max);
             }
         }
         var heatmap = plot.Add.Heatmap(image);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.ManualRange = new ScottPlot.Range(loudest - DynamicRangeDb, loudest);
         // Each column covers pool frames centred on their frame times.
         double half = frameSeconds / 2;
         heatmap.Extent = new CoordinateRect(-half, (columns * pool - 1) * frameSeconds + half, -0.5, melBins - 0.5);
