@@ -28,11 +28,11 @@ internal static class FeaturesCommand
         };
         command.SetAction(parse => Run(
             parse.GetValue(audio)!, parse.GetValue(output)!, parse.GetValue(sampleRate), parse.GetValue(png), parse.GetValue(force),
-            parse.GetValue(device)!, parse.InvocationConfiguration.Output));
+            parse.GetValue(device)!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
 
-    private static int Run(string audioPath, string outPath, int sampleRate, string? pngPath, bool force, string deviceName, TextWriter stdout)
+    private static int Run(string audioPath, string outPath, int sampleRate, string? pngPath, bool force, string deviceName, TextWriter stdout, TextWriter stderr)
     {
         var options = OptionsFor(sampleRate);
         // Refuse bad outputs before the (possibly long) decode so that nothing is computed for nothing.
@@ -47,7 +47,7 @@ internal static class FeaturesCommand
         }
         var device = TorchRuntime.Device(deviceName);
 
-        var samples = AudioFile.Load(audioPath, sampleRate);
+        var samples = AudioFile.Load(audioPath, sampleRate, new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message)));
         using var frontEnd = new LogMelSpectrogram(options);
         frontEnd.to(device);
         using var logMel = frontEnd.Transform(samples);

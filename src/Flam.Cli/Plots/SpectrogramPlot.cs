@@ -9,6 +9,9 @@ public static class SpectrogramPlot
     /// <summary>Columns drawn at most; longer spectrograms are max-pooled over time so short events stay visible.</summary>
     public const int MaxColumns = 2400;
 
+    /// <summary>Colour range below the loudest value: quieter cells share the darkest colour (display only).</summary>
+    public const double DynamicRangeDb = 80;
+
     /// <summary>
     /// Adds a spectrogram panel to <paramref name="plot"/>.
     /// </summary>
@@ -20,6 +23,7 @@ public static class SpectrogramPlot
     /// <returns>The heatmap, e.g. for a colour bar.</returns>
     public static ScottPlot.Plottables.Heatmap AddSpectrogram(Plot plot, ReadOnlySpan<float> logMel, int frames, int melBins, double frameSeconds)
     {
+        PlotFonts.EnsureRegistered();
         if (logMel.Length != (long)frames * melBins)
         {
             throw new ArgumentException($"Expected {frames} x {melBins} values, got {logMel.Length}.", nameof(logMel));
@@ -28,6 +32,7 @@ public static class SpectrogramPlot
         int columns = (frames + pool - 1) / pool;
         // Heatmap rows are drawn top to bottom: row 0 holds the highest mel bin.
         var image = new double[melBins, columns];
+        double loudest = double.NegativeInfinity;
         for (int c = 0; c < columns; c++)
         {
             for (int m = 0; m < melBins; m++)
@@ -38,10 +43,12 @@ public static class SpectrogramPlot
                     max = Math.Max(max, logMel[t * melBins + m]);
                 }
                 image[melBins - 1 - m, c] = max;
+                loudest = Math.Max(loudest, max);
             }
         }
         var heatmap = plot.Add.Heatmap(image);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.ManualRange = new ScottPlot.Range(loudest - DynamicRangeDb, loudest);
         // Each column covers pool frames centred on their frame times.
         double half = frameSeconds / 2;
         heatmap.Extent = new CoordinateRect(-half, (columns * pool - 1) * frameSeconds + half, -0.5, melBins - 0.5);
@@ -54,6 +61,7 @@ public static class SpectrogramPlot
     /// <summary>Renders a single-panel spectrogram with a colour bar and writes it atomically as a PNG file.</summary>
     public static void SavePng(string path, ReadOnlySpan<float> logMel, int frames, int melBins, double frameSeconds, string title, bool overwrite, int width = 1400, int height = 500)
     {
+        PlotFonts.EnsureRegistered();
         var plot = new Plot();
         var heatmap = AddSpectrogram(plot, logMel, frames, melBins, frameSeconds);
         var colorBar = plot.Add.ColorBar(heatmap);

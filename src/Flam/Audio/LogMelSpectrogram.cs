@@ -21,6 +21,9 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     private const string MelName = "mel_filters";
     private static readonly string[] BufferNames = [WindowName, MelName];
 
+    /// <summary>Frequency bins (from 0) that some mel filter weights: 299 of 513 for FLAM (14 kHz top edge).</summary>
+    private readonly int _melSupport;
+
     /// <summary>The settings this module was built with.</summary>
     public LogMelOptions Options { get; }
 
@@ -28,7 +31,9 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     public LogMelSpectrogram(LogMelOptions options) : base(nameof(LogMelSpectrogram))
     {
         Options = options.Validate();
-        var hann = MelFilterBank.PeriodicHann(options.WindowLength);
+        // A window shorter than the FFT is zero-padded on both sides (librosa's pad_center), as torch.stft does.
+        var hann = new float[options.FftSize];
+        MelFilterBank.PeriodicHann(options.WindowLength).CopyTo(hann, (options.FftSize - options.WindowLength) / 2);
         var bank = MelFilterBank.Slaney(options.SampleRate, options.FftSize, options.MelBins, options.FMin, options.FMax);
         int nFreqs = bank.GetLength(1);
         // Stored [frequency bins, mel bins] so that power [.., T, F] @ filters gives [.., T, mels] (torchlibrosa's melW).
@@ -37,11 +42,13 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
         {
             for (int k = 0; k < nFreqs; k++) transposed[k * options.MelBins + m] = bank[m, k];
         }
+        // Bins above the last filter's upper edge carry zero weight; the mel projection skips them (the same sums minus zero terms).
+        _melSupport = 1 + Enumerable.Range(0, nFreqs).Last(k => Enumerable.Range(0, options.MelBins).Any(m => bank[m, k] != 0));
         register_buffer(WindowName, tensor(hann), persistent: false);
         register_buffer(MelName, tensor(transposed, [nFreqs, options.MelBins]), persistent: false);
     }
 
-    /// <summary>The periodic Hann analysis window <c>[WindowLength]</c>.</summary>
+    /// <summary>The periodic Hann analysis window of <see cref="LogMelOptions.WindowLength"/>, centred in <c>[FftSize]</c> zeros.</summary>
     public Tensor Window => get_buffer(WindowName)!;
 
     /// <summary>The mel filter matrix <c>[FftSize / 2 + 1, MelBins]</c> (librosa's filter bank, transposed).</summary>
@@ -51,7 +58,7 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor waveform)
     {
         using var scope = NewDisposeScope();
-        return PowerToDecibels(PowerSpectrogram(waveform)).MoveToOuterDisposeScope();
+        return PowerToDecibels(FramePower(Prepare(waveform), Options.Center, _melSupport)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -59,6 +66,13 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     /// time-major), after the same short-input padding as <see cref="forward"/>.
     /// </summary>
     public Tensor PowerSpectrogram(Tensor waveform)
+    {
+        using var scope = NewDisposeScope();
+        return FramePower(Prepare(waveform), Options.Center, Options.FftSize / 2 + 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Checks the shape, moves to the buffers' device and dtype, and zero-pads clips shorter than the minimum.</summary>
+    private Tensor Prepare(Tensor waveform)
     {
         if (waveform.dim() != 2)
         {
@@ -68,15 +82,10 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
         {
             throw new ArgumentException("The waveform has no samples.", nameof(waveform));
         }
-        using var scope = NewDisposeScope();
         var window = Window;
         var x = waveform.to(window.dtype, window.device);
         long shortBy = Options.MinimumSamples - x.shape[1];
-        if (shortBy > 0)
-        {
-            x = nn.functional.pad(x, [0, shortBy]);
-        }
-        return FramePower(x, Options.Center).MoveToOuterDisposeScope();
+        return shortBy > 0 ? nn.functional.pad(x, [0, shortBy]) : x;
     }
 
     /// <summary>
@@ -116,26 +125,38 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
                 samples[i] = waveform[(int)(j < 0 ? -j : j >= n ? 2L * (n - 1) - j : j)];
             }
             var x = tensor(samples).unsqueeze(0).to(window.dtype, window.device);
-            chunks.Add(PowerToDecibels(FramePower(x, center: false))[0].cpu().MoveToOuterDisposeScope());
+            chunks.Add(PowerToDecibels(FramePower(x, center: false, _melSupport))[0].cpu().MoveToOuterDisposeScope());
         }
         return cat(chunks, 0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Power STFT <c>[B, frames, F]</c> of <paramref name="x"/> (already on the buffers' device and dtype).</summary>
-    private Tensor FramePower(Tensor x, bool center)
+    /// <summary>
+    /// Power STFT <c>[B, frames, bins]</c> of <paramref name="x"/> (already on the buffers' device and dtype), keeping the
+    /// lowest <paramref name="bins"/> frequency bins.
+    /// </summary>
+    private Tensor FramePower(Tensor x, bool center, int bins)
     {
         using var scope = NewDisposeScope();
-        var spectrum = stft(x, Options.FftSize, Options.HopLength, Options.WindowLength, Window, center,
-            PaddingModes.Reflect, normalized: false, onesided: true, return_complex: true);
-        // |X|^2 as re^2 + im^2 (not abs().pow(2), which goes through hypot): the same arithmetic as torchlibrosa.
-        return view_as_real(spectrum).square().sum(-1).transpose(1, 2).MoveToOuterDisposeScope();
+        if (center)
+        {
+            int half = Options.FftSize / 2;
+            x = nn.functional.pad(x.unsqueeze(1), [half, half], PaddingModes.Reflect).squeeze(1);
+        }
+        // Frames as a strided view, windowed, then one batched real FFT: the same transform as torch.stft but
+        // time-major from the start and without stft's extra copies (about 3x faster on CPU).
+        var frames = x.unfold(1, Options.FftSize, Options.HopLength).mul(Window);
+        var parts = view_as_real(fft.rfft(frames)[.., .., ..bins]);
+        var re = parts[.., .., .., 0];
+        var im = parts[.., .., .., 1];
+        // re^2 + im^2 like torchlibrosa (abs() would go through hypot); addcmul avoids a slow size-2 reduction.
+        return (re * re).addcmul_(im, im, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mel projection and decibels: <c>10 log10(max(AMin, power @ mel)) − 10 log10(max(AMin, Ref))</c>.</summary>
     private Tensor PowerToDecibels(Tensor power)
     {
         using var scope = NewDisposeScope();
-        var logMel = matmul(power, MelFilters).clamp_min_(Options.AMin).log10_().mul_(10.0);
+        var logMel = matmul(power, MelFilters[..(int)power.shape[^1]]).clamp_min_(Options.AMin).log10_().mul_(10.0);
         double refDb = 10.0 * Math.Log10(Math.Max(Options.AMin, Options.Ref));
         if (refDb != 0.0)
         {
