@@ -142,6 +142,23 @@ public sealed class DetectCommandTests
         Assert.Equal(13, file.GetProperty("queries")[0].GetProperty("probabilities").GetArrayLength()); // ⌈4 / 0.3125⌉ = ⌈12.8⌉
     }
 
+    [Theory]
+    [InlineData("tone1k-44k-mono.mp3")]
+    [InlineData("tone880-48k-stereo.ogg")]
+    public async Task Compressed_formats_are_detected_with_a_frame_per_0_3125_s(string name)
+    {
+        var path = FixturePaths.Get("audio", name);
+        var (code, output, error) = await Detect([path, "-q", "time", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var file = json.RootElement.GetProperty("files")[0];
+        var duration = file.GetProperty("duration").GetDouble();
+        Assert.Equal(AudioFile.Load(path).Length / 48000.0, duration, 6);
+        var probabilities = file.GetProperty("queries")[0].GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+        Assert.Equal((int)Math.Ceiling(duration / 0.3125), probabilities.Length);
+        Assert.All(probabilities, p => Assert.InRange(p, 0.0, 1.0));
+    }
+
     [Fact]
     public async Task Plot_writes_one_png_per_file()
     {
