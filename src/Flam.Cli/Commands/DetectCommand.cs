@@ -64,7 +64,8 @@ internal static class DetectCommand
         request.Options.Validate();
         var plotPaths = PlotPaths(request);
         CheckOutputs(request, plotPaths);
-        var durations = request.Audio.Select(path => AudioFile.Probe(path).Duration).ToArray();
+        var decode = new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message));
+        var durations = request.Audio.Select(path => AudioFile.Probe(path).Duration).ToArray(); // warnings come once, while detecting
 
         var bundle = ModelBundle.Resolve(request.Checkpoint, request.Config, request.Tokenizer);
         using var model = bundle.LoadModel(TorchRuntime.Device(request.Device));
@@ -84,7 +85,7 @@ internal static class DetectCommand
                 var name = $"{Path.GetFileName(request.Audio[i])} ({i + 1}/{request.Audio.Length})";
                 var start = before;
                 report(name, start);
-                list.Add(detector.DetectFile(request.Audio[i], request.Queries, seconds => report(name, start + Math.Min(seconds, weights[i]))));
+                list.Add(detector.DetectFile(request.Audio[i], request.Queries, seconds => report(name, start + Math.Min(seconds, weights[i])), decode));
                 before += weights[i];
             }
             return list;
@@ -92,7 +93,7 @@ internal static class DetectCommand
 
         for (var i = 0; i < results.Count && plotPaths.Count > 0; i++)
         {
-            WritePlot(plotPaths[i], results[i], request);
+            WritePlot(plotPaths[i], results[i], request, decode);
         }
         var text = DetectionReport.Format(request.Format, bundle.Name, results, request.Frames);
         if (request.Out is null)
@@ -160,9 +161,10 @@ internal static class DetectCommand
         }
     }
 
-    private static void WritePlot(string path, DetectionResult result, Request request)
+    private static void WritePlot(string path, DetectionResult result, Request request, AudioDecodeOptions decode)
     {
-        var samples = AudioFile.Load(result.Source);
+        // Detection already reported this file's decoder warnings.
+        var samples = AudioFile.Load(result.Source, AudioFile.FlamSampleRate, decode with { Warning = null });
         using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
         using var logMel = frontEnd.Transform(samples);
         var options = frontEnd.Options;

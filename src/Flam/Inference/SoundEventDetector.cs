@@ -45,9 +45,13 @@ public sealed class SoundEventDetector
     /// <summary>The options in use.</summary>
     public DetectionOptions Options => _options;
 
-    /// <summary>Streams <paramref name="path"/> in windows (see <see cref="AudioFile.Windows(string, int, int, int)"/>) and detects every query.</summary>
-    public DetectionResult DetectFile(string path, IReadOnlyList<string> queries, Action<double>? secondsDone = null) =>
-        Detect(path, AudioFile.Windows(path, _options.WindowSamples, _options.HopSamples, _options.SampleRate), queries, secondsDone);
+    /// <summary>
+    /// Streams <paramref name="path"/> in windows (see <see cref="AudioFile.Windows(string, int, int, int, AudioDecodeOptions)"/>)
+    /// and detects every query; <paramref name="decode"/> sets where decoder warnings go.
+    /// </summary>
+    public DetectionResult DetectFile(string path, IReadOnlyList<string> queries, Action<double>? secondsDone = null, AudioDecodeOptions? decode = null) =>
+        Detect(path, AudioFile.Windows(path, _options.WindowSamples, _options.HopSamples, _options.SampleRate, decode ?? AudioDecodeOptions.Default),
+            queries, secondsDone);
 
     /// <summary>
     /// Detects every query in a recording given as consecutive windows (starts on the hop grid, each

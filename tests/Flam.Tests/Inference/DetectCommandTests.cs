@@ -177,6 +177,20 @@ public sealed class DetectCommandTests
     }
 
     [Fact]
+    public async Task Decoder_warnings_reach_stderr()
+    {
+        // A WAV cut short: its data chunk claims more bytes than the file holds, which the decoder reports and tolerates.
+        var dir = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(dir, "cut.wav");
+        var bytes = File.ReadAllBytes(Wav("three.wav"));
+        File.WriteAllBytes(path, bytes[..^4000]);
+        var (code, _, error) = await Detect([path, "-q", "time", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        Assert.Contains("warning: ", error);
+        Assert.Contains("cut.wav", error);
+    }
+
+    [Fact]
     public async Task Query_longer_than_77_tokens_is_truncated_with_a_warning()
     {
         var longQuery = string.Concat(Enumerable.Repeat("time ", 120));
