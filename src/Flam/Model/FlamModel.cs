@@ -199,6 +199,16 @@ public sealed class FlamModel : Module
     /// <summary>exp(logit_scale_a), the temperature of the global contrastive loss.</summary>
     public Tensor LogitScaleAExp => logit_scale_a.exp();
 
+    /// <summary>
+    /// Inference precision of the audio encoder's transformer: <see cref="ScalarType.Float32"/> (default, exact) or
+    /// <see cref="ScalarType.BFloat16"/> (faster on CPUs with AMX / AVX-512 BF16; see docs/model.md for its deviation).
+    /// </summary>
+    public ScalarType AudioComputeType
+    {
+        get => audio_branch.ComputeType;
+        set => audio_branch.SetComputeType(value);
+    }
+
     /// <summary>The raw <c>logit_scale_a</c> parameter (for training).</summary>
     public Parameter LogitScaleA => logit_scale_a;
 
