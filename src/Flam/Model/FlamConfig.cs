@@ -20,7 +20,7 @@ namespace Flam.Model;
 /// <param name="PerTextLogitBiasInit">Initial bias of the per-text logit-bias head (β ≈ −8 at start).</param>
 /// <param name="PerTextLogitScaleInit">Initial per-text logit scale (α = 10 at start, stored as log(10) in the last bias).</param>
 /// <param name="ContextLength">Tokens per text, padded (77).</param>
-/// <param name="TextModelType">Text tower kind: "roberta" (official).</param>
+/// <param name="TextModelType">Text tower kind: "roberta" (official, built from <paramref name="Text"/>); any other kind is supplied as a module to <see cref="FlamModel.Create(FlamConfig, TorchSharp.torch.nn.Module?)"/>.</param>
 /// <param name="SedLossWeight">Weight of the frame-wise loss in the total loss (200).</param>
 public sealed record FlamConfig(
     string Name,
@@ -45,15 +45,20 @@ public sealed record FlamConfig(
     public void Validate()
     {
         Audio.Validate();
-        Text.Validate();
-        if (JointEmbedDim <= 0 || PerTextMlpWidth <= 0 || ContextLength <= 0)
+        if (JointEmbedDim <= 0 || PerTextMlpWidth <= 0 || ContextLength <= 0 || TextProjectionInFeatures <= 0)
         {
-            throw new FlamException($"Invalid config '{Name}': joint_embed_shape, per_text_mlp_width and context_length must be positive.");
+            throw new FlamException($"Invalid config '{Name}': joint_embed_shape, text_projection_in_features, per_text_mlp_width and context_length must be positive.");
+        }
+        if (string.IsNullOrWhiteSpace(TextModelType))
+        {
+            throw new FlamException($"Invalid config '{Name}': text_cfg.model_type is empty.");
         }
         if (TextModelType != "roberta")
         {
-            throw new FlamException($"Invalid config '{Name}': unknown text model type '{TextModelType}' (supported: roberta).");
+            // Another tower (passed to FlamModel.Create / Load) brings its own shape; only its width is checked there.
+            return;
         }
+        Text.Validate();
         if (TextProjectionInFeatures != Text.HiddenSize)
         {
             throw new FlamException($"Invalid config '{Name}': text_projection_in_features {TextProjectionInFeatures} differs from the text hidden size {Text.HiddenSize}.");

@@ -66,6 +66,10 @@ public sealed class FlamModel : Module
     {
         Runtime.TorchRuntime.EnsureLoaded();
         config.Validate();
+        if (textTower is null && config.TextModelType != "roberta")
+        {
+            throw new FlamException($"Config '{config.Name}' uses a '{config.TextModelType}' text tower; pass that tower to FlamModel.Create/Load.");
+        }
         textTower ??= new RobertaModel(config.Text);
         if (textTower is not ITextTower tower)
         {
@@ -93,7 +97,11 @@ public sealed class FlamModel : Module
     /// The model is returned in eval mode.
     /// </summary>
     /// <exception cref="FlamException">Missing or unreadable file, or weights that do not fit the config.</exception>
-    public static FlamModel Load(string checkpointPath, FlamConfig? config = null, Device? device = null)
+    /// <param name="checkpointPath">A .pth, a .safetensors, or a directory holding model.safetensors and config.json.</param>
+    /// <param name="config">The config; null picks the config.json beside a safetensors file, or v1-base for a .pth.</param>
+    /// <param name="device">Device to move the model to; null keeps it on the CPU.</param>
+    /// <param name="textTower">The text tower module for configs whose text model is not RoBERTa; null builds RoBERTa.</param>
+    public static FlamModel Load(string checkpointPath, FlamConfig? config = null, Device? device = null, Module? textTower = null)
     {
         Runtime.TorchRuntime.EnsureLoaded();
         if (Directory.Exists(checkpointPath))
@@ -124,7 +132,7 @@ public sealed class FlamModel : Module
         var state = isSafeTensors ? SafeTensors.Load(checkpointPath) : PyTorchCheckpoint.Load(checkpointPath);
         try
         {
-            var model = Create(config);
+            var model = Create(config, textTower);
             model.LoadStateDict(state, checkpointPath);
             if (device is not null) model.to(device);
             model.eval();
@@ -198,6 +206,16 @@ public sealed class FlamModel : Module
 
     /// <summary>exp(logit_scale_a), the temperature of the global contrastive loss.</summary>
     public Tensor LogitScaleAExp => logit_scale_a.exp();
+
+    /// <summary>
+    /// Inference precision of the audio encoder's transformer: <see cref="ScalarType.Float32"/> (default, exact) or
+    /// <see cref="ScalarType.BFloat16"/> (faster on CPUs with AMX / AVX-512 BF16; see docs/model.md for its deviation).
+    /// </summary>
+    public ScalarType AudioComputeType
+    {
+        get => audio_branch.ComputeType;
+        set => audio_branch.SetComputeType(value);
+    }
 
     /// <summary>The raw <c>logit_scale_a</c> parameter (for training).</summary>
     public Parameter LogitScaleA => logit_scale_a;

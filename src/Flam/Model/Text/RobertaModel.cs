@@ -73,12 +73,46 @@ public sealed class RobertaModel : Module<Tensor, Tensor, Tensor>, ITextTower
         return encoder.forward(hidden, mask).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Pooler output tanh(dense(h[:, 0])), [N, h].</summary>
+    /// <summary>
+    /// Pooler output tanh(dense(h[:, 0])), [N, h]. When every row starts with a real token the texts are packed into
+    /// one sequence without padding, with a block-diagonal attention mask, and the last layer is computed only for
+    /// each text's first token: the same numbers as the padded computation (<see cref="PooledPadded"/>) with
+    /// less work.
+    /// </summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        bool firstTokensReal = attentionMask[.., 0].ne(0).all().item<bool>();
+        var pooled = firstTokensReal ? PooledPacked(inputIds, attentionMask) : PooledPadded(inputIds, attentionMask);
+        return pooled.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The HuggingFace computation: every row padded to L, then the pooler on position 0.</summary>
+    internal Tensor PooledPadded(Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
         var hidden = LastHiddenState(inputIds, attentionMask);
         return pooler.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>All real tokens as one sequence [1, T, h]; tokens attend only within their own text.</summary>
+    internal Tensor PooledPacked(Tensor inputIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        long n = inputIds.shape[0], l = inputIds.shape[1];
+        var isToken = attentionMask.ne(0);
+        var positions = embeddings.Positions(inputIds);
+        var rows = arange(n, device: inputIds.device).unsqueeze(1).expand(n, l);
+        var ids = inputIds.masked_select(isToken).unsqueeze(0);
+        var segment = rows.masked_select(isToken);
+        var hidden = embeddings.Embed(ids, positions.masked_select(isToken).unsqueeze(0));
+        var sameText = segment.unsqueeze(1).eq(segment.unsqueeze(0));
+        var mask = where(sameText, 0f, float.MinValue).to(hidden.dtype).unsqueeze(0).unsqueeze(0);
+        // Index of each text's first token in the packed sequence.
+        var lengths = isToken.sum(1);
+        var first = lengths.cumsum(0) - lengths;
+        var firstHidden = encoder.ForwardSelected(hidden, mask, first);
+        return pooler.forward(firstHidden.unsqueeze(1)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -112,15 +146,27 @@ internal sealed class RobertaEmbeddings : Module<Tensor, Tensor>
         position_embeddings.weight![padTokenId].zero_();
     }
 
-    public override Tensor forward(Tensor inputIds)
+    /// <summary>HF create_position_ids_from_input_ids: real tokens get pad+1, pad+2, ...; padding keeps pad.</summary>
+    public Tensor Positions(Tensor inputIds)
     {
         using var scope = NewDisposeScope();
-        // HF create_position_ids_from_input_ids: real tokens get pad+1, pad+2, ...; padding keeps pad.
         var isToken = inputIds.ne(padTokenId).to(ScalarType.Int64);
-        var positions = isToken.cumsum(1) * isToken + padTokenId;
+        return (isToken.cumsum(1) * isToken + padTokenId).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>LayerNorm(word + type + position) with the given position ids.</summary>
+    public Tensor Embed(Tensor inputIds, Tensor positions)
+    {
+        using var scope = NewDisposeScope();
         var types = zeros_like(inputIds);
         var sum = word_embeddings.forward(inputIds) + token_type_embeddings.forward(types) + position_embeddings.forward(positions);
         return dropout.forward(LayerNorm.forward(sum)).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor forward(Tensor inputIds)
+    {
+        using var positions = Positions(inputIds);
+        return Embed(inputIds, positions);
     }
 }
 
@@ -142,6 +188,21 @@ internal sealed class RobertaEncoder : Module<Tensor, Tensor, Tensor>
         foreach (var l in layer) x = l.forward(x, mask);
         return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Hidden states of the tokens at <paramref name="selected"/> (indices along the sequence of a [1, T, h] input)
+    /// after the last layer, [K, h]: the last layer's queries, residuals and feed-forward only for those tokens.
+    /// </summary>
+    public Tensor ForwardSelected(Tensor hidden, Tensor mask, Tensor selected)
+    {
+        using var scope = NewDisposeScope();
+        var x = hidden;
+        for (int i = 0; i < layer.Count - 1; i++) x = layer[i].forward(x, mask);
+        if (layer.Count == 0) return x.index_select(1, selected).squeeze(0).MoveToOuterDisposeScope();
+        var queries = x.index_select(1, selected);
+        var rows = mask.expand(-1, -1, x.shape[1], -1).index_select(2, selected);
+        return layer[^1].Forward(x, rows, queries).squeeze(0).MoveToOuterDisposeScope();
+    }
 }
 
 internal sealed class RobertaLayer : Module<Tensor, Tensor, Tensor>
@@ -158,10 +219,13 @@ internal sealed class RobertaLayer : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor mask)
+    public override Tensor forward(Tensor x, Tensor mask) => Forward(x, mask, x);
+
+    /// <summary>The layer's outputs at the positions of <paramref name="queries"/> (rows of <paramref name="x"/>), attending over all of x.</summary>
+    public Tensor Forward(Tensor x, Tensor mask, Tensor queries)
     {
         using var scope = NewDisposeScope();
-        var attended = attention.forward(x, mask);
+        var attended = attention.Forward(x, mask, queries);
         var inner = functional.gelu(intermediate.forward(attended));
         return output.forward(inner, attended).MoveToOuterDisposeScope();
     }
@@ -179,10 +243,12 @@ internal sealed class RobertaAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor mask)
+    public override Tensor forward(Tensor x, Tensor mask) => Forward(x, mask, x);
+
+    public Tensor Forward(Tensor x, Tensor mask, Tensor queries)
     {
-        using var context = self.forward(x, mask);
-        return output.forward(context, x);
+        using var context = self.Forward(x, mask, queries);
+        return output.forward(context, queries);
     }
 }
 
@@ -204,13 +270,16 @@ internal sealed class RobertaSelfAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor mask)
+    public override Tensor forward(Tensor x, Tensor mask) => Forward(x, mask, x);
+
+    /// <summary>Attention of <paramref name="queries"/> [N, Q, h] over <paramref name="x"/> [N, L, h]; mask broadcastable to [N, heads, Q, L].</summary>
+    public Tensor Forward(Tensor x, Tensor mask, Tensor queries)
     {
         using var scope = NewDisposeScope();
-        long n = x.shape[0], l = x.shape[1], h = x.shape[2];
-        Tensor Split(Linear projection) => projection.forward(x).view(n, l, heads, h / heads).transpose(1, 2);
-        var context = functional.scaled_dot_product_attention(Split(query), Split(key), Split(value), mask, p: training ? dropoutProb : 0);
-        return context.transpose(1, 2).reshape(n, l, h).MoveToOuterDisposeScope();
+        long n = x.shape[0], h = x.shape[2];
+        Tensor Split(Linear projection, Tensor input) => projection.forward(input).view(n, input.shape[1], heads, h / heads).transpose(1, 2);
+        var context = functional.scaled_dot_product_attention(Split(query, queries), Split(key, x), Split(value, x), mask, p: training ? dropoutProb : 0);
+        return context.transpose(1, 2).reshape(n, queries.shape[1], h).MoveToOuterDisposeScope();
     }
 }
 
