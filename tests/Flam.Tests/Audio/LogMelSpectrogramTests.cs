@@ -141,6 +141,29 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.Equal(float64, y.dtype);
     }
 
+    /// <summary>How the model uses it: as a submodule, moved and saved with its parent.</summary>
+    private sealed class Encoder : nn.Module<Tensor, Tensor>
+    {
+        private readonly LogMelSpectrogram logmel_extractor = new(LogMelOptions.Flam);
+        private readonly TorchSharp.Modules.Linear head = nn.Linear(64, 2);
+
+        public Encoder() : base(nameof(Encoder)) => RegisterComponents();
+
+        public override Tensor forward(Tensor waveform) => head.forward(logmel_extractor.forward(waveform));
+    }
+
+    [Fact]
+    public void AsASubmoduleItFollowsItsParentAndStaysOutOfItsStateDict()
+    {
+        using var encoder = new Encoder();
+        Assert.Equal(["head.weight", "head.bias"], encoder.state_dict().Keys);
+        encoder.to(float64);
+        Assert.Equal(["head.weight", "head.bias"], encoder.state_dict().Keys);
+        using var y = encoder.forward(zeros(2, 4800, dtype: float64));
+        Assert.Equal(new long[] { 2, 11, 2 }, y.shape);
+        Assert.Equal(float64, y.dtype);
+    }
+
     [Fact]
     public void ShortClipIsZeroPaddedToTheMinimumLength()
     {
