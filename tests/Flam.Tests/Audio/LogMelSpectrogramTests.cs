@@ -115,6 +115,26 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.True(max < 1e-4, $"chunked log-mel differs by {max} dB");
     }
 
+    [Theory]
+    [InlineData(48000, 1, 1)]        // length a multiple of the hop; one-sample blocks, one-frame chunks
+    [InlineData(48000, 4097, 3)]
+    [InlineData(30001, 480, 64)]
+    [InlineData(30001, 7, 5000)]     // everything waits for the end
+    [InlineData(300, 7, 2)]          // shorter than one frame
+    [InlineData(513, 100, 1)]        // exactly the minimum
+    public void StreamedBlocksGiveTheSameLogMelAsTheWholeWaveform(int length, int blockSize, int framesPerChunk)
+    {
+        using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
+        using var scope = NewDisposeScope();
+        var samples = reference.Waveform[3, 100000..(100000 + length)].data<float>().ToArray();
+        var blocks = samples.Chunk(blockSize).Select(b => new ReadOnlyMemory<float>(b));
+        var streamed = frontEnd.Transform(blocks, framesPerChunk);
+        var whole = frontEnd.forward(tensor(samples).unsqueeze(0))[0];
+        Assert.Equal(whole.shape, streamed.shape);
+        double max = (whole - streamed).abs().max().item<float>();
+        Assert.True(max < 1e-4, $"streamed log-mel differs by {max} dB");
+    }
+
     [Fact]
     public void ChunkedTransformPadsShortClipsLikeForward()
     {

@@ -136,6 +136,18 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     }
 
     [Fact]
+    public async Task WavWithoutSamplesIsAnErrorNamingIt()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var wav = Path.Combine(dir, "silent.wav");
+        WavWriter.Write(wav, ReadOnlySpan<float>.Empty, 48000, WavSampleFormat.Float32);
+        var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"));
+        Assert.Equal(FlamApp.UserError, exit);
+        Assert.Contains("silent.wav", stderr);
+        Assert.Equal(["silent.wav"], FilesIn(dir));
+    }
+
+    [Fact]
     public async Task AudioShorterThanOneFrameIsZeroPadded()
     {
         var dir = FixturePaths.NewTempDirectory();
