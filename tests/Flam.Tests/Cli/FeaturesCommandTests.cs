@@ -177,6 +177,17 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     }
 
     [Fact]
+    public async Task UnknownDeviceIsRefusedBeforeAnythingIsWritten()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var wav = WriteClip(dir, 0);
+        var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"), "--device", "tpu");
+        Assert.Equal(FlamApp.UserError, exit);
+        Assert.Contains("'tpu'", stderr);
+        Assert.Equal(["clip.wav"], FilesIn(dir));
+    }
+
+    [Fact]
     public async Task HelpDescribesTheOptions()
     {
         var (exit, stdout, _) = await Flam("features", "--help");
