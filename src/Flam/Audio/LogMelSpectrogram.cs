@@ -43,7 +43,11 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
             for (int k = 0; k < nFreqs; k++) transposed[k * options.MelBins + m] = bank[m, k];
         }
         // Bins above the last filter's upper edge carry zero weight; the mel projection skips them (the same sums minus zero terms).
-        _melSupport = 1 + Enumerable.Range(0, nFreqs).Last(k => Enumerable.Range(0, options.MelBins).Any(m => bank[m, k] != 0));
+        _melSupport = nFreqs;
+        while (_melSupport > 1 && Enumerable.Range(0, options.MelBins).All(m => bank[m, _melSupport - 1] == 0))
+        {
+            _melSupport--;
+        }
         register_buffer(WindowName, tensor(hann), persistent: false);
         register_buffer(MelName, tensor(transposed, [nFreqs, options.MelBins]), persistent: false);
     }

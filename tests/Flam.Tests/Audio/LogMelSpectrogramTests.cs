@@ -87,6 +87,20 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
     }
 
     [Fact]
+    public void FftPathEqualsDirectDftWithAShortWindowAndFiltersUpToNyquist()
+    {
+        // 16 kHz, 400-sample window centred in a 512-point FFT, filters up to 8 kHz: every bin is weighted.
+        var options = LogMelOptions.Flam with { SampleRate = 16000, FftSize = 512, WindowLength = 400, HopLength = 160, MelBins = 40, FMin = 0, FMax = 8000 };
+        using var frontEnd = new LogMelSpectrogram(options);
+        using var naive = new DirectDftLogMel(options);
+        using var scope = NewDisposeScope();
+        var x = reference.Waveform[.., ..32000];
+        var fast = frontEnd.forward(x);
+        Assert.Equal(new long[] { 4, 201, 40 }, fast.shape);
+        AssertLogMelClose(naive.LogMel(x), fast, "16 kHz settings vs direct DFT");
+    }
+
+    [Fact]
     public void BatchRowsEqualSingleClips()
     {
         using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
