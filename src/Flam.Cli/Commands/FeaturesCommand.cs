@@ -47,10 +47,30 @@ internal static class FeaturesCommand
         }
         var device = TorchRuntime.Device(deviceName);
 
-        var samples = AudioFile.Load(audioPath, sampleRate, new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message)));
+        var decode = new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message));
+        // Streamed block by block: a long recording never has to fit in memory, only its log-mel does.
+        var blockSamples = options.HopLength * 4096;
+        long samples = 0;
+        var blocks = AudioFile.Windows(audioPath, blockSamples, blockSamples, sampleRate, decode)
+            .Select(window =>
+            {
+                samples += window.Valid;
+                return new ReadOnlyMemory<float>(window.Samples, 0, window.Valid);
+            });
         using var frontEnd = new LogMelSpectrogram(options);
         frontEnd.to(device);
-        using var logMel = frontEnd.Transform(samples);
+        Tensor Compute()
+        {
+            try
+            {
+                return frontEnd.Transform(blocks);
+            }
+            catch (ArgumentException) when (samples == 0)
+            {
+                throw new FlamException($"'{audioPath}' contains no audio samples.");
+            }
+        }
+        using var logMel = Compute();
         int frames = (int)logMel.shape[0];
 
         var metadata = new Dictionary<string, string>
@@ -63,11 +83,11 @@ internal static class FeaturesCommand
             ["mel_bins"] = Invariant(options.MelBins),
             ["fmin"] = Invariant(options.FMin),
             ["fmax"] = Invariant(options.FMax),
-            ["samples"] = Invariant(samples.Length),
+            ["samples"] = Invariant(samples),
             ["unit"] = "dB (10 log10 of mel power, floor -100)",
         };
         SafeTensors.Save(outPath, [new("logmel", logMel)], metadata, overwrite: force);
-        double seconds = (double)samples.Length / sampleRate;
+        double seconds = (double)samples / sampleRate;
         stdout.WriteLine($"{outPath}: logmel [{frames}, {options.MelBins}] from {seconds:F2} s of '{audioPath}' at {sampleRate} Hz");
 
         if (pngPath is not null)

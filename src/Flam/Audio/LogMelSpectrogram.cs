@@ -43,7 +43,11 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
             for (int k = 0; k < nFreqs; k++) transposed[k * options.MelBins + m] = bank[m, k];
         }
         // Bins above the last filter's upper edge carry zero weight; the mel projection skips them (the same sums minus zero terms).
-        _melSupport = 1 + Enumerable.Range(0, nFreqs).Last(k => Enumerable.Range(0, options.MelBins).Any(m => bank[m, k] != 0));
+        _melSupport = nFreqs;
+        while (_melSupport > 1 && Enumerable.Range(0, options.MelBins).All(m => bank[m, _melSupport - 1] == 0))
+        {
+            _melSupport--;
+        }
         register_buffer(WindowName, tensor(hann), persistent: false);
         register_buffer(MelName, tensor(transposed, [nFreqs, options.MelBins]), persistent: false);
     }
@@ -95,39 +99,120 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Transform(ReadOnlySpan<float> waveform, int framesPerChunk = 4096)
     {
-        if (waveform.IsEmpty)
+        var frames = new FrameStream(this, framesPerChunk);
+        frames.Append(waveform);
+        return frames.Finish();
+    }
+
+    /// <summary>
+    /// Log-mel <c>[frames, MelBins]</c> (on the CPU) of one recording delivered as consecutive blocks of samples (e.g. the
+    /// windows of <see cref="AudioFile.Windows(string, int, int, int)"/>), holding only about one chunk of audio at a time.
+    /// Equals <see cref="Transform(ReadOnlySpan{float}, int)"/> on the concatenated blocks.
+    /// </summary>
+    public Tensor Transform(IEnumerable<ReadOnlyMemory<float>> blocks, int framesPerChunk = 4096)
+    {
+        var frames = new FrameStream(this, framesPerChunk);
+        foreach (var block in blocks)
         {
-            throw new ArgumentException("The waveform has no samples.", nameof(waveform));
+            frames.Append(block.Span);
         }
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(framesPerChunk);
-        if (waveform.Length < Options.MinimumSamples)
+        return frames.Finish();
+    }
+
+    /// <summary>
+    /// Turns a stream of samples into log-mel chunks: a chunk is computed as soon as all samples under its frames have
+    /// arrived; the frames that touch the end wait for <see cref="Finish"/>, which knows where to reflect.
+    /// </summary>
+    private sealed class FrameStream
+    {
+        private readonly LogMelSpectrogram _owner;
+        private readonly int _chunk, _hop, _fft, _half;
+        private readonly List<Tensor> _chunks = [];
+        private float[] _buffer;
+        private long _bufferStart; // index (in the signal) of _buffer[0]
+        private int _bufferLength;
+        private long _nextFrame;
+
+        public FrameStream(LogMelSpectrogram owner, int framesPerChunk)
         {
-            var padded = new float[Options.MinimumSamples];
-            waveform.CopyTo(padded);
-            waveform = padded;
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(framesPerChunk);
+            var o = owner.Options;
+            (_owner, _chunk, _hop, _fft, _half) = (owner, framesPerChunk, o.HopLength, o.FftSize, o.Center ? o.FftSize / 2 : 0);
+            // Room for one chunk's support plus one hop, so that every Append makes progress.
+            _buffer = new float[Math.Max(o.MinimumSamples, (framesPerChunk + 1) * _hop + _fft)];
         }
-        int n = waveform.Length, hop = Options.HopLength, nFft = Options.FftSize;
-        int half = Options.Center ? nFft / 2 : 0;
-        long frames = Options.FrameCount(n);
-        var window = Window;
-        var chunks = new List<Tensor>();
-        using var scope = NewDisposeScope();
-        for (long first = 0; first < frames; first += framesPerChunk)
+
+        private long Received => _bufferStart + _bufferLength;
+
+        public void Append(ReadOnlySpan<float> samples)
         {
-            using var chunkScope = NewDisposeScope();
-            long count = Math.Min(framesPerChunk, frames - first);
-            long start = first * hop - half;
-            var samples = new float[(count - 1) * hop + nFft];
+            while (!samples.IsEmpty)
+            {
+                int take = Math.Min(samples.Length, _buffer.Length - _bufferLength);
+                samples[..take].CopyTo(_buffer.AsSpan(_bufferLength));
+                _bufferLength += take;
+                samples = samples[take..];
+                // A chunk is ready when its last sample has arrived (and the start's reflection, for the first one).
+                while (Received >= _owner.Options.MinimumSamples && (_nextFrame + _chunk - 1) * _hop - _half + _fft - 1 < Received)
+                {
+                    Emit(_chunk, signalLength: long.MaxValue);
+                }
+            }
+        }
+
+        public Tensor Finish()
+        {
+            if (Received == 0)
+            {
+                throw new ArgumentException("The waveform has no samples.");
+            }
+            int minimum = _owner.Options.MinimumSamples;
+            if (Received < minimum)
+            {
+                // Nothing was emitted yet (see Append), so the buffer still starts at sample 0: pad it with zeros.
+                _buffer.AsSpan(_bufferLength, minimum - _bufferLength).Clear();
+                _bufferLength = minimum;
+            }
+            long frames = _owner.Options.FrameCount(Received);
+            while (_nextFrame < frames)
+            {
+                Emit((int)Math.Min(_chunk, frames - _nextFrame), Received);
+            }
+            using var scope = NewDisposeScope();
+            var result = cat(_chunks, 0).MoveToOuterDisposeScope();
+            foreach (var chunk in _chunks) chunk.Dispose();
+            return result;
+        }
+
+        /// <summary>Computes the next <paramref name="count"/> frames; <paramref name="signalLength"/> is where the signal ends (reflection point).</summary>
+        private void Emit(int count, long signalLength)
+        {
+            long start = _nextFrame * _hop - _half;
+            var samples = new float[(count - 1) * _hop + _fft];
             for (int i = 0; i < samples.Length; i++)
             {
                 // Reflect padding (numpy/torch 'reflect': the edge sample is not repeated).
                 long j = start + i;
-                samples[i] = waveform[(int)(j < 0 ? -j : j >= n ? 2L * (n - 1) - j : j)];
+                j = j < 0 ? -j : j >= signalLength ? 2 * (signalLength - 1) - j : j;
+                samples[i] = _buffer[j - _bufferStart];
             }
-            var x = tensor(samples).unsqueeze(0).to(window.dtype, window.device);
-            chunks.Add(PowerToDecibels(FramePower(x, center: false, _melSupport))[0].cpu().MoveToOuterDisposeScope());
+            using (var scope = NewDisposeScope())
+            {
+                var window = _owner.Window;
+                var x = tensor(samples).unsqueeze(0).to(window.dtype, window.device);
+                _chunks.Add(_owner.PowerToDecibels(_owner.FramePower(x, center: false, _owner._melSupport))[0].cpu().DetachFromDisposeScope());
+            }
+            _nextFrame += count;
+            // Keep what later frames need, and always the last half + 1 samples: the end's reflection needs them.
+            long keepFrom = Math.Max(_bufferStart, Math.Min(_nextFrame * _hop - _half, Received - (_half + 1)));
+            int drop = (int)(keepFrom - _bufferStart);
+            if (drop > 0)
+            {
+                _buffer.AsSpan(drop, _bufferLength - drop).CopyTo(_buffer);
+                _bufferLength -= drop;
+                _bufferStart = keepFrom;
+            }
         }
-        return cat(chunks, 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -87,6 +87,20 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
     }
 
     [Fact]
+    public void FftPathEqualsDirectDftWithAShortWindowAndFiltersUpToNyquist()
+    {
+        // 16 kHz, 400-sample window centred in a 512-point FFT, filters up to 8 kHz: every bin is weighted.
+        var options = LogMelOptions.Flam with { SampleRate = 16000, FftSize = 512, WindowLength = 400, HopLength = 160, MelBins = 40, FMin = 0, FMax = 8000 };
+        using var frontEnd = new LogMelSpectrogram(options);
+        using var naive = new DirectDftLogMel(options);
+        using var scope = NewDisposeScope();
+        var x = reference.Waveform[.., ..32000];
+        var fast = frontEnd.forward(x);
+        Assert.Equal(new long[] { 4, 201, 40 }, fast.shape);
+        AssertLogMelClose(naive.LogMel(x), fast, "16 kHz settings vs direct DFT");
+    }
+
+    [Fact]
     public void BatchRowsEqualSingleClips()
     {
         using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
@@ -115,6 +129,26 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.True(max < 1e-4, $"chunked log-mel differs by {max} dB");
     }
 
+    [Theory]
+    [InlineData(48000, 1, 1)]        // length a multiple of the hop; one-sample blocks, one-frame chunks
+    [InlineData(48000, 4097, 3)]
+    [InlineData(30001, 480, 64)]
+    [InlineData(30001, 7, 5000)]     // everything waits for the end
+    [InlineData(300, 7, 2)]          // shorter than one frame
+    [InlineData(513, 100, 1)]        // exactly the minimum
+    public void StreamedBlocksGiveTheSameLogMelAsTheWholeWaveform(int length, int blockSize, int framesPerChunk)
+    {
+        using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
+        using var scope = NewDisposeScope();
+        var samples = reference.Waveform[3, 100000..(100000 + length)].data<float>().ToArray();
+        var blocks = samples.Chunk(blockSize).Select(b => new ReadOnlyMemory<float>(b));
+        var streamed = frontEnd.Transform(blocks, framesPerChunk);
+        var whole = frontEnd.forward(tensor(samples).unsqueeze(0))[0];
+        Assert.Equal(whole.shape, streamed.shape);
+        double max = (whole - streamed).abs().max().item<float>();
+        Assert.True(max < 1e-4, $"streamed log-mel differs by {max} dB");
+    }
+
     [Fact]
     public void ChunkedTransformPadsShortClipsLikeForward()
     {
@@ -138,6 +172,29 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.Equal(float64, frontEnd.Window.dtype);
         Assert.Equal(float64, frontEnd.MelFilters.dtype);
         using var y = frontEnd.forward(zeros(1, 4800));
+        Assert.Equal(float64, y.dtype);
+    }
+
+    /// <summary>How the model uses it: as a submodule, moved and saved with its parent.</summary>
+    private sealed class Encoder : nn.Module<Tensor, Tensor>
+    {
+        private readonly LogMelSpectrogram logmel_extractor = new(LogMelOptions.Flam);
+        private readonly TorchSharp.Modules.Linear head = nn.Linear(64, 2);
+
+        public Encoder() : base(nameof(Encoder)) => RegisterComponents();
+
+        public override Tensor forward(Tensor waveform) => head.forward(logmel_extractor.forward(waveform));
+    }
+
+    [Fact]
+    public void AsASubmoduleItFollowsItsParentAndStaysOutOfItsStateDict()
+    {
+        using var encoder = new Encoder();
+        Assert.Equal(["head.weight", "head.bias"], encoder.state_dict().Keys);
+        encoder.to(float64);
+        Assert.Equal(["head.weight", "head.bias"], encoder.state_dict().Keys);
+        using var y = encoder.forward(zeros(2, 4800, dtype: float64));
+        Assert.Equal(new long[] { 2, 11, 2 }, y.shape);
         Assert.Equal(float64, y.dtype);
     }
 

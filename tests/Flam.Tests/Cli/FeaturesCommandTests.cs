@@ -136,6 +136,18 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     }
 
     [Fact]
+    public async Task WavWithoutSamplesIsAnErrorNamingIt()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var wav = Path.Combine(dir, "silent.wav");
+        WavWriter.Write(wav, ReadOnlySpan<float>.Empty, 48000, WavSampleFormat.Float32);
+        var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"));
+        Assert.Equal(FlamApp.UserError, exit);
+        Assert.Contains("silent.wav", stderr);
+        Assert.Equal(["silent.wav"], FilesIn(dir));
+    }
+
+    [Fact]
     public async Task AudioShorterThanOneFrameIsZeroPadded()
     {
         var dir = FixturePaths.NewTempDirectory();
@@ -162,6 +174,17 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
         var tensors = SafeTensors.Load(output, out var metadata);
         Assert.Equal(new long[] { 1 + 160000 / 480, 64 }, tensors["logmel"].shape);
         Assert.Equal("8000", metadata["fmax"]);
+    }
+
+    [Fact]
+    public async Task UnknownDeviceIsRefusedBeforeAnythingIsWritten()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var wav = WriteClip(dir, 0);
+        var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"), "--device", "tpu");
+        Assert.Equal(FlamApp.UserError, exit);
+        Assert.Contains("'tpu'", stderr);
+        Assert.Equal(["clip.wav"], FilesIn(dir));
     }
 
     [Fact]
