@@ -139,6 +139,12 @@ public sealed class SoundEventDetector
                     throw new InvalidOperationException($"Frame {t} of '{source}' is covered by no window.");
                 }
                 probabilities[t] = (float)(sums[t][q] / counts[t]);
+                if (!float.IsFinite(probabilities[t]))
+                {
+                    // Only broken weights do this (the network maps any finite audio, silence included, to finite values).
+                    throw new FlamException(
+                        $"'{source}': the model gave a non-finite probability for \"{queries[q]}\" at {t * _options.FrameSeconds:0.###} s; the checkpoint's weights may contain NaN or infinity.");
+                }
             }
             var smoothed = MedianFilter.Apply(probabilities, _options.MedianFrames);
             var events = EventExtractor.Extract(queries[q], smoothed, _options.FrameSeconds, duration, _options.Threshold);

@@ -176,6 +176,26 @@ public sealed class SoundEventDetectorTests
         Assert.Equal(1, result.FrameCount);
     }
 
+    private sealed class NaNScorer(DetectionOptions options) : IFrameScorer
+    {
+        public float[,,] Score(IReadOnlyList<float[]> windows, IReadOnlyList<string> queries)
+        {
+            var result = new float[windows.Count, queries.Count, options.FramesPerWindow];
+            result[0, queries.Count - 1, 3] = float.NaN;
+            return result;
+        }
+    }
+
+    [Fact]
+    public void Non_finite_model_output_is_reported_not_written()
+    {
+        var e = Assert.Throws<FlamException>(() => new SoundEventDetector(new NaNScorer(Defaults), Defaults)
+            .Detect("broken.wav", FakeScorers.Cut(new float[Defaults.WindowSamples], Defaults), TwoQueries));
+        Assert.Contains("broken.wav", e.Message);
+        Assert.Contains("glass breaking", e.Message);
+        Assert.Contains("0.938 s", e.Message);
+    }
+
     [Fact]
     public void Windows_off_the_hop_grid_are_a_programming_error()
     {
