@@ -18,7 +18,7 @@ public sealed class SourceAudioCache
     /// <summary>Creates a cache.</summary>
     /// <param name="sampleRate">Rate every source is decoded and resampled to.</param>
     /// <param name="maxSamples">Budget in samples (4 bytes each); default 256 M samples = 1 GiB.</param>
-    /// <param name="load">Decoder (default <see cref="AudioFile.Load"/>, which resamples with the project's resampler).</param>
+    /// <param name="load">Decoder (default <see cref="AudioFile.Load(string, int)"/>, which resamples with the project's resampler).</param>
     public SourceAudioCache(int sampleRate, long maxSamples = 256L << 20, Func<string, float[]>? load = null)
     {
         _load = load ?? (path => AudioFile.Load(path, sampleRate));

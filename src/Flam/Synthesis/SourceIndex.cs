@@ -51,7 +51,7 @@ public static class SourceIndex
     /// <param name="cacheFile">The JSON cache, or null for none.</param>
     /// <param name="threads">Files decoded in parallel.</param>
     /// <param name="progress">Called with (done, total) as files finish; may be null.</param>
-    /// <param name="load">Decoder to 48 kHz mono (default <see cref="AudioFile.Load"/>); tests inject failures.</param>
+    /// <param name="load">Decoder to 48 kHz mono (default <see cref="AudioFile.Load(string, int)"/>); tests inject failures.</param>
     public static IReadOnlyList<IndexedFile> Build(string folder, string? cacheFile, int threads, Action<int, int>? progress = null,
         Func<string, float[]>? load = null)
     {
