@@ -39,8 +39,10 @@ internal static class SynthesizeCommand
         var longEvents = Opt("--long-events", "Events longer than the mixture: trim (keep the start) or skip.", d.LongEvents);
         var format = Opt("--format", "WAV encoding: Pcm16 or Float32.", d.Format);
         var sourceName = Opt("--source-name", "The manifest's 'source' field for every mixture.", d.SourceName);
+        var labelWindow = Opt("--label-window", "Label RMS window in samples at the mixture rate.", d.Labels.Window);
+        var labelHop = Opt("--label-hop", "Label RMS hop = one label frame, samples (1200 at 48 kHz = 25 ms; 960 gives the paper's stated 50 Hz).", d.Labels.Hop);
         var threshold = Opt("--label-threshold-db", "Frames more than this far below the event's loudest window are inactive (negative dB).", d.Labels.ThresholdDb);
-        var minGap = Opt("--min-gap-frames", "Inactive gaps shorter than this (50 Hz frames) between active frames are filled.", d.Labels.MinGapFrames);
+        var minGap = Opt("--min-gap-frames", "Inactive gaps shorter than this many label frames between active frames are filled.", d.Labels.MinGapFrames);
         var minRun = Opt("--min-run-frames", "Active runs shorter than this are removed...", d.Labels.MinRunFrames);
         var shortEvent = Opt("--short-event-frames", "...when the event is longer than this many frames.", d.Labels.ShortEventFrames);
         var silenceFloor = Opt("--silence-floor-dbfs", "Events whose loudest A-weighted window is below this are dropped as silent.", d.Labels.SilenceFloorDbfs);
@@ -58,7 +60,7 @@ internal static class SynthesizeCommand
 
         Option[] all = [events, eventsMeta, backgrounds, backgroundsMeta, count, seed, output, duration, minEvents, maxEvents, effectP,
             maxConcurrent, attempts, splitP, minSegment, maxSegments, repeatP, minRepeats, maxRepeats, minOffset, maxOffset, fade, ceiling,
-            longEvents, format, sourceName, threshold, minGap, minRun, shortEvent, silenceFloor, eventMax, backgroundMin, keywords,
+            longEvents, format, sourceName, labelWindow, labelHop, threshold, minGap, minRun, shortEvent, silenceFloor, eventMax, backgroundMin, keywords,
             keepKeyword, requireKeyword, holdOut, holdOutBy, split, threads, force, indexCache];
         foreach (var option in all)
         {
@@ -90,6 +92,8 @@ internal static class SynthesizeCommand
                 SourceName = parse.GetValue(sourceName)!,
                 Labels = new LabelOptions
                 {
+                    Window = parse.GetValue(labelWindow),
+                    Hop = parse.GetValue(labelHop),
                     ThresholdDb = parse.GetValue(threshold),
                     MinGapFrames = parse.GetValue(minGap),
                     MinRunFrames = parse.GetValue(minRun),

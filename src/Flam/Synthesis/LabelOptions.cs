@@ -2,17 +2,19 @@ namespace Flam.Synthesis;
 
 /// <summary>
 /// How an event's labelled activity is derived from its own sound (paper Appendix C.4): A-weighted RMS in windows of
-/// <see cref="Window"/> samples every <see cref="Hop"/> samples at 48 kHz (50 Hz frames), frames more than
+/// <see cref="Window"/> samples every <see cref="Hop"/> samples at 48 kHz, frames more than
 /// <see cref="ThresholdDb"/> below the event's loudest window inactive, then gaps shorter than <see cref="MinGapFrames"/>
 /// between active frames filled, then active runs shorter than <see cref="MinRunFrames"/> removed when the event is longer
-/// than <see cref="ShortEventFrames"/> frames.
+/// than <see cref="ShortEventFrames"/> frames. The paper's numbers disagree with each other: 1200-sample hops at 48 kHz are
+/// 25 ms (40 Hz), not the "50 Hz" / "10 frames (200 ms)" it also states. The sample counts are kept, so by default 10 frames
+/// are 250 ms and 2 frames 50 ms; a hop of 960 gives 20 ms frames.
 /// </summary>
 public sealed record LabelOptions
 {
     /// <summary>RMS window in samples (C.4: 2400 at 48 kHz).</summary>
     public int Window { get; init; } = 2400;
 
-    /// <summary>RMS hop in samples = one label frame (C.4: 1200 at 48 kHz, 20 ms).</summary>
+    /// <summary>RMS hop in samples = one label frame (C.4: 1200 at 48 kHz, i.e. 25 ms).</summary>
     public int Hop { get; init; } = 1200;
 
     /// <summary>
@@ -21,13 +23,13 @@ public sealed record LabelOptions
     /// </summary>
     public double ThresholdDb { get; init; } = -40;
 
-    /// <summary>Inactive runs shorter than this many frames between active frames become active (C.4: 10 frames, 200 ms).</summary>
+    /// <summary>Inactive runs shorter than this many frames between active frames become active (C.4: 10 frames).</summary>
     public int MinGapFrames { get; init; } = 10;
 
-    /// <summary>Active runs shorter than this many frames are removed (C.4: 2 frames, 40 ms)...</summary>
+    /// <summary>Active runs shorter than this many frames are removed (C.4: 2 frames)...</summary>
     public int MinRunFrames { get; init; } = 2;
 
-    /// <summary>... but only when the event is longer than this many frames (C.4: 10 frames, 200 ms).</summary>
+    /// <summary>... but only when the event is longer than this many frames (C.4: 10 frames).</summary>
     public int ShortEventFrames { get; init; } = 10;
 
     /// <summary>
