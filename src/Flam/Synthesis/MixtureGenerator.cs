@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Flam.Audio;
 using Flam.IO;
 
@@ -16,6 +17,11 @@ public sealed class MixtureGenerator
     private readonly SynthesisOptions _options;
     private readonly SourceAudioCache _audio;
     private readonly AWeightingFilter _filter;
+    private readonly ConcurrentDictionary<string, Lazy<EventAnalysis>> _events = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<double[]>> _backgroundBlocks = new(StringComparer.Ordinal);
+
+    /// <summary>What a whole (trimmed, faded) event's own loudness says: computed once per source, reused by every mixture.</summary>
+    private sealed record EventAnalysis(int Length, double MaxPower, List<FrameRun> Runs, double Loudness);
 
     /// <summary>Creates a generator; <paramref name="options"/> must be valid.</summary>
     public MixtureGenerator(SourceLibrary library, SynthesisOptions options, SourceAudioCache audio)
@@ -41,10 +47,12 @@ public sealed class MixtureGenerator
 
         var background = rng.Pick(_library.Backgrounds);
         var bgAudio = _audio.Get(background.Path);
-        var bgStart = rng.NextInt64(0, Math.Max(0, bgAudio.Length - length));
+        // Excerpts start on a label-hop boundary so their loudness is a sum of cached per-hop A-weighted energies.
+        var hop = o.Labels.Hop;
+        var bgStart = rng.NextInt64(0, Math.Max(0, bgAudio.Length - length) / hop) * hop;
         var available = (int)Math.Min(length, bgAudio.Length - bgStart);
         bgAudio.AsSpan((int)bgStart, available).CopyTo(mix);
-        var bgLoudness = EventActivity.PowerDb(MeanSquare(_filter.Apply(mix)));
+        var bgLoudness = EventActivity.PowerDb(ExcerptPower(background.Path, bgAudio, (int)bgStart, mix));
         // A silent background would make "relative to the background" meaningless; use the silence floor instead.
         var reference = Math.Max(bgLoudness, o.Labels.SilenceFloorDbfs);
 
@@ -66,18 +74,16 @@ public sealed class MixtureGenerator
                 : EventTreatment.Single;
 
             var audio = _audio.Get(source.Path);
-            var eventLength = Math.Min(audio.Length, length); // longer events are trimmed to the mixture (LongEventPolicy.Trim)
-            var whole = Faded(audio.AsSpan(0, eventLength));
-            var wholeWeighted = _filter.Apply(whole);
-            var wholePowers = EventActivity.WindowPowers(wholeWeighted, o.Labels.Window, o.Labels.Hop);
-            var maxPower = wholePowers.Length == 0 ? 0 : wholePowers.Max();
-            var wholeRuns = EventActivity.Label(wholePowers, maxPower, o.Labels);
+            var analysis = _events.GetOrAdd(source.Path, _ => new Lazy<EventAnalysis>(() => Analyse(audio))).Value;
+            var eventLength = analysis.Length; // longer events are trimmed to the mixture (LongEventPolicy.Trim)
+            var maxPower = analysis.MaxPower;
+            var wholeRuns = analysis.Runs;
             if (EventActivity.PowerDb(maxPower) < o.Labels.SilenceFloorDbfs || wholeRuns.Count == 0)
             {
                 silentEvents++;
                 continue;
             }
-            var loudness = EventActivity.PowerDb(ActiveMeanSquare(wholeWeighted, wholeRuns, o.Labels.Hop));
+            var loudness = analysis.Loudness;
             var gainDb = reference + offsetDb - loudness;
             var gain = (float)Math.Pow(10, gainDb / 20);
 
@@ -114,16 +120,9 @@ public sealed class MixtureGenerator
             {
                 float[] signal;
                 List<FrameRun> runs;
-                if (start == 0 && end == eventLength)
-                {
-                    signal = whole;
-                    runs = wholeRuns;
-                }
-                else
-                {
-                    signal = Faded(audio.AsSpan(start, end - start));
-                    runs = EventActivity.Label(EventActivity.AnalysePowers(signal, _filter, o.Labels), maxPower, o.Labels);
-                }
+                signal = Faded(audio.AsSpan(start, end - start));
+                runs = start == 0 && end == eventLength ? wholeRuns
+                    : EventActivity.Label(EventActivity.AnalysePowers(signal, _filter, o.Labels), maxPower, o.Labels);
                 if (runs.Count == 0)
                 {
                     silentSegments++;
@@ -265,6 +264,51 @@ public sealed class MixtureGenerator
             yield return (start, end);
             start = end;
         }
+    }
+
+    /// <summary>Labels and loudness of a whole event (trimmed to the mixture, faded).</summary>
+    private EventAnalysis Analyse(float[] audio)
+    {
+        var length = Math.Min(audio.Length, _options.DurationSamples);
+        var weighted = _filter.Apply(Faded(audio.AsSpan(0, length)));
+        var powers = EventActivity.WindowPowers(weighted, _options.Labels.Window, _options.Labels.Hop);
+        var maxPower = powers.Length == 0 ? 0 : powers.Max();
+        var runs = EventActivity.Label(powers, maxPower, _options.Labels);
+        return new EventAnalysis(length, maxPower, runs, EventActivity.PowerDb(ActiveMeanSquare(weighted, runs, _options.Labels.Hop)));
+    }
+
+    /// <summary>
+    /// Mean square of the A-weighted background excerpt starting at <paramref name="start"/> (a multiple of the hop): the sum of
+    /// cached per-hop energies of the whole A-weighted background when the excerpt is a whole number of hops, else filtered directly.
+    /// </summary>
+    private double ExcerptPower(string path, float[] background, int start, float[] excerpt)
+    {
+        var hop = _options.Labels.Hop;
+        if (excerpt.Length % hop != 0 || start + excerpt.Length > background.Length)
+        {
+            return MeanSquare(_filter.Apply(excerpt));
+        }
+        var blocks = _backgroundBlocks.GetOrAdd(path, _ => new Lazy<double[]>(() =>
+        {
+            var weighted = _filter.Apply(background);
+            var energies = new double[weighted.Length / hop];
+            for (var b = 0; b < energies.Length; b++)
+            {
+                double sum = 0;
+                for (var n = b * hop; n < (b + 1) * hop; n++)
+                {
+                    sum += (double)weighted[n] * weighted[n];
+                }
+                energies[b] = sum;
+            }
+            return energies;
+        })).Value;
+        double total = 0;
+        for (var b = start / hop; b < (start + excerpt.Length) / hop; b++)
+        {
+            total += blocks[b];
+        }
+        return total / excerpt.Length;
     }
 
     /// <summary>A copy with the linear fade-in and fade-out applied.</summary>
