@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Flam.Audio;
+using Flam.Cli.Plots;
+using Flam.IO;
 using Flam.Synthesis;
 using Spectre.Console;
 
@@ -56,12 +57,13 @@ internal static class SynthesizeCommand
         var split = Opt("--split", "Use All sources, only Train (not held out) or only Test (held-out) sources.", d.Split);
         var threads = Opt("--threads", "Mixtures rendered in parallel (output is identical for any value).", Environment.ProcessorCount);
         var force = new Option<bool>("--force") { Description = "Replace a set in --out made with a different recipe." };
+        var plot = new Option<int?>("--plot") { Description = "Also draw mixture N's spectrogram with its labels to OUT/plots/mix_N.png." };
         var indexCache = new Option<string?>("--index-cache") { Description = "Folder for the source index cache (default OUT/source-index)." };
 
         Option[] all = [events, eventsMeta, backgrounds, backgroundsMeta, count, seed, output, duration, minEvents, maxEvents, effectP,
             maxConcurrent, attempts, splitP, minSegment, maxSegments, repeatP, minRepeats, maxRepeats, minOffset, maxOffset, fade, ceiling,
             longEvents, format, sourceName, labelWindow, labelHop, threshold, minGap, minRun, shortEvent, silenceFloor, eventMax, backgroundMin, keywords,
-            keepKeyword, requireKeyword, holdOut, holdOutBy, split, threads, force, indexCache];
+            keepKeyword, requireKeyword, holdOut, holdOutBy, split, threads, force, plot, indexCache];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -120,6 +122,19 @@ internal static class SynthesizeCommand
             stdout.WriteLine($"{summary.Mixtures} mixtures in {Path.GetFullPath(request.OutputFolder)} ({summary.Generated} rendered, {summary.Reused} kept from an earlier run)");
             stdout.WriteLine($"sources: {summary.Events} events, {summary.Backgrounds} backgrounds; {summary.UnreadableSources} unreadable and {summary.ExcludedSources} excluded files listed in {summary.ReportPath}");
             stdout.WriteLine($"events: {summary.TrimmedEvents} trimmed to the mixture length, {summary.SilentEvents} silent draws dropped, {summary.UnplacedInstances} copies/segments dropped by the concurrency limit; {summary.NormalisedMixtures} mixtures scaled down to avoid clipping");
+            if (parse.GetValue(plot) is { } index)
+            {
+                var manifest = Manifest.Read(Path.Combine(request.OutputFolder, "manifest.jsonl"));
+                if (index < 0 || index >= manifest.Entries.Count)
+                {
+                    throw new FlamException($"--plot {index}: the set has mixtures 0 to {manifest.Entries.Count - 1}.");
+                }
+                var entry = manifest.Entries[index];
+                var png = Path.Combine(request.OutputFolder, "plots", Path.ChangeExtension(Path.GetFileName(entry.Audio), ".png"));
+                Directory.CreateDirectory(Path.GetDirectoryName(png)!);
+                SynthesisPlot.SavePng(png, manifest.AudioPath(entry), entry, $"{Path.GetFileName(entry.Audio)} - log-mel spectrogram and labels", overwrite: true);
+                stdout.WriteLine($"{png}: spectrogram with labels");
+            }
             return 0;
         });
         return command;
