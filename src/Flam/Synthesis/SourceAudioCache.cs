@@ -13,6 +13,7 @@ public sealed class SourceAudioCache
     private readonly object _gate = new();
     private readonly Dictionary<string, LinkedListNode<(string Path, Lazy<float[]> Audio)>> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Path, Lazy<float[]> Audio)> _recency = new();
+    private readonly HashSet<string> _counted = new(StringComparer.Ordinal); // entries whose samples are in _cachedSamples
     private long _cachedSamples;
 
     /// <summary>Creates a cache.</summary>
@@ -55,8 +56,6 @@ public sealed class SourceAudioCache
         }
         return samples;
     }
-
-    private readonly HashSet<string> _counted = new(StringComparer.Ordinal);
 
     private void Evict()
     {
