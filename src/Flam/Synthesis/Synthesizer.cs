@@ -92,39 +92,54 @@ public static class Synthesizer
         Directory.CreateDirectory(audioDir);
         Directory.CreateDirectory(recipesDir);
         var generator = new MixtureGenerator(library, options, new SourceAudioCache(options.SampleRate));
-        var records = new MixtureRecipe[request.Count];
         var generated = 0;
         var done = 0;
         Parallel.For(0, request.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
         {
-            var name = MixtureGenerator.FileName(i);
-            var wav = Path.Combine(audioDir, name);
-            var json = Path.Combine(recipesDir, Path.ChangeExtension(name, ".json"));
-            var existing = File.Exists(wav) && File.Exists(json) ? TryReadRecord(json) : null;
-            if (existing is not null)
-            {
-                records[i] = existing;
-            }
-            else
+            var (wav, json) = MixturePaths(audioDir, recipesDir, i);
+            if (!(File.Exists(wav) && File.Exists(json) && TryReadRecord(json) is not null))
             {
                 var mixture = generator.Generate(request.Seed, i);
                 WavWriter.Write(wav, mixture.Samples, options.SampleRate, options.Format);
                 // The record is written last: its presence marks the mixture as finished.
                 AtomicFile.WriteAllText(json, JsonSerializer.Serialize(mixture.Recipe, SynthesisJson.Indented) + "\n");
-                records[i] = mixture.Recipe;
                 Interlocked.Increment(ref generated);
             }
             progress?.Invoke("mixing", Interlocked.Increment(ref done), request.Count);
         });
 
-        Manifest.Write(Path.Combine(outDir, "manifest.jsonl"), records.Select(r => r.Entry));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "ground_truth.tsv"), GroundTruth(records));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "durations.tsv"), Durations(records));
+        // One sequential pass over the records writes the tables and sums the counters, so memory does not grow with the set.
+        var totals = new Totals();
+        var utf8 = new UTF8Encoding(false);
+        AtomicFile.Write(Path.Combine(outDir, "manifest.jsonl"), manifestStream =>
+        AtomicFile.Write(Path.Combine(outDir, "ground_truth.tsv"), truthStream =>
+        AtomicFile.Write(Path.Combine(outDir, "durations.tsv"), durationStream =>
+        {
+            using var manifest = new StreamWriter(manifestStream, utf8, leaveOpen: true) { NewLine = "\n" };
+            using var truth = new StreamWriter(truthStream, utf8, leaveOpen: true) { NewLine = "\n" };
+            using var durations = new StreamWriter(durationStream, utf8, leaveOpen: true) { NewLine = "\n" };
+            truth.Write(GroundTruthHeader);
+            durations.Write(DurationsHeader);
+            for (var i = 0; i < request.Count; i++)
+            {
+                var record = TryReadRecord(MixturePaths(audioDir, recipesDir, i).Json)
+                    ?? throw new FlamException($"Mixture record {i} in '{recipesDir}' disappeared during the run.");
+                if (Manifest.Validate(record.Entry) is { } problem)
+                {
+                    throw new FlamException($"Mixture record '{MixturePaths(audioDir, recipesDir, i).Json}' has an invalid manifest entry: {problem}.");
+                }
+                manifest.Write(Manifest.Format(record.Entry));
+                manifest.Write('\n');
+                truth.Write(GroundTruth([record])[GroundTruthHeader.Length..]);
+                durations.Write(Durations([record])[DurationsHeader.Length..]);
+                totals.Add(record);
+            }
+        })));
+
         var reportPath = Path.Combine(outDir, "report.json");
         var summary = new SynthesisSummary(request.Count, generated, request.Count - generated, library.Events.Count, library.Backgrounds.Count,
-            library.Unreadable.Count, library.Excluded.Count, library.TrimmedEvents,
-            records.Sum(r => r.Counters.SilentEvents), records.Sum(r => r.Counters.UnplacedInstances),
-            records.Count(r => r.OutputGainDb < 0), reportPath);
+            library.Unreadable.Count, library.Excluded.Count, library.TrimmedEvents, totals.SilentEvents, totals.UnplacedInstances,
+            totals.NormalisedMixtures, reportPath);
         var report = new
         {
             summary.Mixtures,
@@ -135,12 +150,12 @@ public static class Synthesizer
             library.TrimmedEvents,
             library.OtherSplitSources,
             summary.SilentEvents,
-            SilentSegments = records.Sum(r => r.Counters.SilentSegments),
+            totals.SilentSegments,
             summary.UnplacedInstances,
-            UnsplittableEvents = records.Sum(r => r.Counters.UnsplittableEvents),
+            totals.UnsplittableEvents,
             summary.NormalisedMixtures,
-            MixturesWithoutEvents = records.Count(r => r.Events.Count == 0),
-            LabelledEvents = records.Sum(r => r.Entry.Events?.Count ?? 0),
+            totals.MixturesWithoutEvents,
+            totals.LabelledEvents,
             Unreadable = library.Unreadable,
             Excluded = library.Excluded,
         };
@@ -148,10 +163,36 @@ public static class Synthesizer
         return summary;
     }
 
+    private const string GroundTruthHeader = "filename\tonset\toffset\tevent_label\n";
+    private const string DurationsHeader = "filename\tduration\n";
+
+    private static (string Wav, string Json) MixturePaths(string audioDir, string recipesDir, int index)
+    {
+        var name = MixtureGenerator.FileName(index);
+        return (Path.Combine(audioDir, name), Path.Combine(recipesDir, Path.ChangeExtension(name, ".json")));
+    }
+
+    /// <summary>Counters summed over a set's records.</summary>
+    private sealed class Totals
+    {
+        public int SilentEvents, SilentSegments, UnplacedInstances, UnsplittableEvents, NormalisedMixtures, MixturesWithoutEvents, LabelledEvents;
+
+        public void Add(MixtureRecipe r)
+        {
+            SilentEvents += r.Counters.SilentEvents;
+            SilentSegments += r.Counters.SilentSegments;
+            UnplacedInstances += r.Counters.UnplacedInstances;
+            UnsplittableEvents += r.Counters.UnsplittableEvents;
+            NormalisedMixtures += r.OutputGainDb < 0 ? 1 : 0;
+            MixturesWithoutEvents += r.Events.Count == 0 ? 1 : 0;
+            LabelledEvents += r.Entry.Events?.Count ?? 0;
+        }
+    }
+
     /// <summary>The DCASE ground-truth table: filename, onset, offset, event_label (seconds).</summary>
     public static string GroundTruth(IEnumerable<MixtureRecipe> records)
     {
-        var text = new StringBuilder("filename\tonset\toffset\tevent_label\n");
+        var text = new StringBuilder(GroundTruthHeader);
         foreach (var r in records)
         {
             foreach (var e in r.Entry.Events ?? [])
@@ -166,7 +207,7 @@ public static class Synthesizer
     /// <summary>The durations table: filename, duration (seconds).</summary>
     public static string Durations(IEnumerable<MixtureRecipe> records)
     {
-        var text = new StringBuilder("filename\tduration\n");
+        var text = new StringBuilder(DurationsHeader);
         foreach (var r in records)
         {
             text.Append(r.File).Append('\t').Append(Format(r.Duration)).Append('\n');
