@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -79,7 +80,7 @@ internal sealed partial class FfmpegDecoder : AudioDecoder
         var samples = got / 4;
         for (var i = 0; i < samples; i++)
         {
-            destination[i] = BitConverter.ToSingle(_bytes, 4 * i);
+            destination[i] = BinaryPrimitives.ReadSingleLittleEndian(_bytes.AsSpan(4 * i));
         }
         _pending = got - 4 * samples;
         Array.Copy(_bytes, 4 * samples, _bytes, 0, _pending);

@@ -84,6 +84,25 @@ public class AudioBadInputTests
     }
 
     [Fact]
+    public void DataChunkBeforeFmtChunk()
+    {
+        var path = Save(_dir, "order.wav", Riff(new Chunk("data", Int16(1, 2)), new Chunk("fmt ", Fmt(1, 1, 8000, 16))));
+        Assert.Contains("data chunk comes before the fmt chunk", LoadFails(path).Message);
+    }
+
+    [Fact]
+    public void RecordingTooLongToLoadAtOnceSuggestsWindows()
+    {
+        // A FLAC header announcing 2^34 samples (about 99 hours at 48 kHz) in a tiny file: refused before decoding.
+        var builder = new FlacStreamBuilder(48000, 1, 16);
+        var bytes = builder.Build();
+        bytes[21] |= 0x04; // total samples: the low nibble of this byte holds bits 35..32
+        var e = LoadFails(Save(_dir, "huge.flac", bytes));
+        Assert.Contains("too long to load at once", e.Message);
+        Assert.Contains("AudioFile.Windows", e.Message);
+    }
+
+    [Fact]
     public void UnrecognisedBinaryWithoutFfmpeg()
     {
         var e = LoadFails(Save(_dir, "blob.wav", [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]));
