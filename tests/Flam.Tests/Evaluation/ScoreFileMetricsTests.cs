@@ -180,3 +180,39 @@ public class ScoreFileMetricsTests
         }
     }
 }
+
+/// <summary>Median filter outputs of the fixtures (case02: 3 frames; case06: per-class lengths on irregular frames).</summary>
+public class MedianFilterFixtureTests
+{
+    public static IEnumerable<object[]> Cases => [["case02", "medfilt_3frames"], ["case06", "medfilt_per_class_lengths"]];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MedianFilterMatchesReference(string name, string key)
+    {
+        var f = Load(name);
+        var entry = f.Result(key);
+        var lengthsNode = entry["kwargs"]!["filter_length_in_sec"]!;
+        double[] lengths = lengthsNode is System.Text.Json.Nodes.JsonArray ? Numbers(lengthsNode) : [Number(lengthsNode)];
+        var filtered = MedianFilter.Apply(f.Scores, lengths, 6);
+        var expected = entry["output"]!;
+        for (var clip = 0; clip < filtered.ClipIds.Count; clip++)
+        {
+            var id = filtered.ClipIds[clip];
+            var want = expected[id]!;
+            var stamps = Numbers(want["timestamps"]);
+            var got = filtered.Timestamps(clip).ToArray();
+            Assert.True(stamps.Length == got.Length, $"{name} {id}: {stamps.Length} timestamps expected, got {got.Length}: [{string.Join(", ", got)}]");
+            for (var i = 0; i < stamps.Length; i++)
+            {
+                Assert.True(Math.Abs(stamps[i] - got[i]) <= 1e-9, $"{name} {id} timestamp {i}: expected {stamps[i]}, got {got[i]}");
+            }
+            var buffer = new double[got.Length - 1];
+            for (var k = 0; k < filtered.EventClasses.Count; k++)
+            {
+                filtered.CopyScores(clip, k, buffer);
+                Assert.Equal(Numbers(want["scores"]![filtered.EventClasses[k]]), buffer);
+            }
+        }
+    }
+}
