@@ -152,6 +152,10 @@ public sealed class SedEvaluationSet
         var offsets = new double[ids.Count][];
         for (var c = 0; c < ids.Count; c++)
         {
+            if (!options.MergeOverlapping)
+            {
+                RejectConnected(gtByClip[ids[c]], ids[c], groundTruth.Source);
+            }
             var sorted = gtByClip[ids[c]].OrderBy(e => classIndex[e.Label]).ThenBy(e => e.Onset).ThenBy(e => e.Offset).ToList();
             var starts = new int[classes.Count + 1];
             var on = new List<double>(sorted.Count);
@@ -165,14 +169,7 @@ public sealed class SedEvaluationSet
                     var e = sorted[i];
                     if (on.Count > starts[k] && e.Onset <= off[^1])
                     {
-                        if (!options.MergeOverlapping)
-                        {
-                            throw new FlamException(
-                                $"{groundTruth.Source}: Connected/overlapping {e.Label} events found for clip {ids[c]}: " +
-                                $"[[{Py(on[^1])}, {Py(off[^1])}, '{e.Label}'], [{Py(e.Onset)}, {Py(e.Offset)}, '{e.Label}']]. " +
-                                "Events of the same class must not overlap or touch; use --merge-overlapping to merge them into their union.");
-                        }
-                        off[^1] = Math.Max(off[^1], e.Offset);
+                        off[^1] = Math.Max(off[^1], e.Offset);   // only reached when merging
                         continue;
                     }
                     on.Add(e.Onset);
@@ -213,6 +210,26 @@ public sealed class SedEvaluationSet
             }
         }
         return new SedEvaluationSet(scores, classStart, onsets, offsets, durationArray, eventCount, eventDuration);
+    }
+
+    // Classes in order of first appearance in the clip, as the reference reports the first conflict.
+    private static void RejectConnected(IReadOnlyList<SedEvent> events, string clip, string source)
+    {
+        foreach (var group in events.GroupBy(e => e.Label))
+        {
+            var sorted = group.OrderBy(e => e.Onset).ThenBy(e => e.Offset).ToList();
+            for (var i = 1; i < sorted.Count; i++)
+            {
+                if (sorted[i].Onset <= sorted[i - 1].Offset)
+                {
+                    SedEvent a = sorted[i - 1], b = sorted[i];
+                    throw new FlamException(
+                        $"{source}: Connected/overlapping {a.Label} events found for clip {clip}: " +
+                        $"[[{Py(a.Onset)}, {Py(a.Offset)}, '{a.Label}'], [{Py(b.Onset)}, {Py(b.Offset)}, '{b.Label}']]. " +
+                        "Events of the same class must not overlap or touch; use --merge-overlapping to merge them into their union.");
+                }
+            }
+        }
     }
 
     private static void CheckSameIds(IReadOnlyList<string> scoreIds, IEnumerable<string> otherIds, string scoresSource, string otherSource)
