@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Flam.Cli;
+using static Flam.Tests.Evaluation.MetricFixture;
+
+namespace Flam.Tests.Evaluation;
+
+/// <summary><c>flam score</c> reproduces the fixtures' expected.json through its JSON output.</summary>
+public class ScoreCommandTests
+{
+    private static readonly string[] Keys =
+    [
+        "psds1", "psds2", "segment_auroc_1s", "segment_pauroc_1s_maxfpr0.1", "segment_pauroc_1s_maxfpr0.1_mcclish",
+        "segment_auroc_0.3125s", "segment_f1_1s_thr0.5", "collar_f1_thr0.5", "intersection_f1_thr0.5",
+    ];
+
+    public static IEnumerable<object[]> Cases => CaseNames.Select(c => new object[] { c });
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task ScoreCommandReproducesExpectedJson(string name)
+    {
+        var f = Load(name);
+        var json = Path.Combine(FixturePaths.NewTempDirectory(), "scores.json");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
+            "--ground-truth", Path.Combine(f.Folder, "ground_truth.tsv"), "--durations", Path.Combine(f.Folder, "durations.tsv"),
+            "--json", json, "--mcclish"], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("psds1", stdout.ToString());
+        var actual = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal(Keys.Order(), actual.AsObject().Select(kv => kv.Key).Order());
+        foreach (var key in Keys)
+        {
+            var entry = f.Result(key);
+            var expected = entry["output"]!.DeepClone();
+            if (entry["output_stable_argsort"] is { } stable)
+            {
+                expected["auroc"] = stable["auroc"]!.DeepClone();
+            }
+            CompareJson(expected, actual[key], $"{name}/{key}");
+        }
+    }
+
+    [Fact]
+    public async Task BadInputGivesErrorAndNoJson()
+    {
+        var f = Load("case03");
+        var json = Path.Combine(FixturePaths.NewTempDirectory(), "out.json");
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
+            "--ground-truth", Path.Combine(f.Folder, "ground_truth_overlapping.tsv"), "--durations", Path.Combine(f.Folder, "durations.tsv"),
+            "--json", json], new StringWriter(), stderr);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("Connected/overlapping Speech events found for clip clip_005", stderr.ToString());
+        Assert.False(File.Exists(json));
+    }
+
+    [Fact]
+    public async Task MergeOverlappingFlagAcceptsOverlappingGroundTruth()
+    {
+        var f = Load("case03");
+        var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
+            "--ground-truth", Path.Combine(f.Folder, "ground_truth_overlapping.tsv"), "--durations", Path.Combine(f.Folder, "durations.tsv"),
+            "--merge-overlapping"], new StringWriter(), new StringWriter());
+        Assert.Equal(0, code);
+    }
+
+    private static void CompareJson(JsonNode? expected, JsonNode? actual, string path)
+    {
+        Assert.True(actual is not null, $"{path}: missing");
+        switch (expected)
+        {
+            case JsonObject o:
+                foreach (var (k, v) in o)
+                {
+                    CompareJson(v, actual![k], $"{path}.{k}");
+                }
+                break;
+            case JsonArray a:
+                var b = actual!.AsArray();
+                Assert.True(a.Count == b.Count, $"{path}: length {b.Count}, expected {a.Count}");
+                for (var i = 0; i < a.Count; i++)
+                {
+                    CompareJson(a[i], b[i], $"{path}[{i}]");
+                }
+                break;
+            default:
+                Close(Number(expected), Number(actual), path);
+                break;
+        }
+    }
+}
