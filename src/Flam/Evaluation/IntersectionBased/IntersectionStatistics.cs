@@ -24,34 +24,36 @@ public static class IntersectionStatistics
 {
     internal readonly record struct Delta(double Score, int Tp, int Fp, double CtRate);
 
-    /// <summary>Operating points of every class.</summary>
-    public static IntersectionOperatingPoints[] OperatingPoints(SedEvaluationSet set, IntersectionOptions options)
+    /// <summary>Operating points of every class (memory: all classes' points at once; PSDS uses one class at a time).</summary>
+    public static IntersectionOperatingPoints[] OperatingPoints(SedEvaluationSet set, IntersectionOptions options) =>
+        [.. Enumerable.Range(0, set.EventClasses.Count).Select(c => OperatingPoints(set, c, options))];
+
+    /// <summary>Operating points of one class over all clips.</summary>
+    public static IntersectionOperatingPoints OperatingPoints(SedEvaluationSet set, int eventClass, IntersectionOptions options)
     {
         options.Validate();
         var k = set.EventClasses.Count;
-        var result = new IntersectionOperatingPoints[k];
         var sweep = new Sweep(set.Scores.MaxFrameCount());
-        var ctWeight = Enumerable.Range(0, k).Select(c => 1.0 / Math.Max(set.EventDuration(c), 1e-12)).ToArray();
+        var ctWeight = new double[k];
+        for (var o = 0; o < k; o++)
+        {
+            ctWeight[o] = 1.0 / Math.Max(set.EventDuration(o), 1e-12);
+        }
         var deltas = new List<Delta>();
         var others = new List<int>();
-        for (var c = 0; c < k; c++)
+        for (var clip = 0; clip < set.ClipCount; clip++)
         {
-            deltas.Clear();
-            for (var clip = 0; clip < set.ClipCount; clip++)
+            others.Clear();
+            if (options.CttcThreshold is not null)
             {
-                others.Clear();
-                if (options.CttcThreshold is not null)
+                for (var o = 0; o < k; o++)
                 {
-                    for (var o = 0; o < k; o++)
-                    {
-                        if (o != c && set.Onsets(clip, o).Length > 0) others.Add(o);
-                    }
+                    if (o != eventClass && set.Onsets(clip, o).Length > 0) others.Add(o);
                 }
-                sweep.Run(set, clip, c, others, ctWeight, options, deltas);
             }
-            result[c] = Accumulate(deltas, set.EventCount(c));
+            sweep.Run(set, clip, eventClass, others, ctWeight, options, deltas);
         }
-        return result;
+        return Accumulate(deltas, set.EventCount(eventClass));
     }
 
     /// <summary>Counts of one class at a fixed threshold (detections: runs of scores strictly above it).</summary>

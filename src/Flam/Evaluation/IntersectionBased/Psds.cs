@@ -41,8 +41,15 @@ public static class Psds
         {
             throw new FlamException("PSDS needs the audio durations (the false-positive rate is per unit of time).");
         }
-        var points = IntersectionStatistics.OperatingPoints(set, options.Criteria);
-        return FromOperatingPoints(set.EventClasses, points, set.TotalDuration(), options);
+        // One class at a time: its operating points (one per change point) shrink to a ROC of at most N_ref + 1 points.
+        var duration = set.TotalDuration();
+        var k = set.EventClasses.Count;
+        var rocs = new SingleClassPsdRoc[k];
+        for (var c = 0; c < k; c++)
+        {
+            rocs[c] = SingleClassRoc(IntersectionStatistics.OperatingPoints(set, c, options.Criteria), duration, k, options);
+        }
+        return FromSingleClassRocs(set.EventClasses, rocs, options);
     }
 
     /// <summary>PSDS from precomputed operating points and the total audio duration in seconds.</summary>
@@ -54,6 +61,12 @@ public static class Psds
         {
             rocs[c] = SingleClassRoc(points[c], totalDuration, k, options);
         }
+        return FromSingleClassRocs(eventClasses, rocs, options);
+    }
+
+    private static PsdsResult FromSingleClassRocs(IReadOnlyList<string> eventClasses, SingleClassPsdRoc[] rocs, PsdsOptions options)
+    {
+        var k = rocs.Length;
         var single = rocs.Select(r => StaircaseArea(r.Tpr, r.Efpr, options.MaxEfpr) / options.MaxEfpr).ToArray();
 
         var efpr = rocs.SelectMany(r => r.Efpr).Distinct().Order().ToList();
@@ -90,8 +103,16 @@ public static class Psds
             }
             efpr[i] = rate * options.SecondsPerUnit;
         }
-        // Sort by (eFPR, TPR, descending score: the reference keeps the highest threshold among equal points), keep the points where the running TPR maximum rises, then per eFPR the last.
-        var order = Enumerable.Range(0, n).OrderBy(i => efpr[i]).ThenBy(i => tpr[i]).ThenByDescending(i => p.Scores[i]).ToArray();
+        // Sort by (eFPR, TPR, descending score: the reference keeps the highest threshold among equal points), keep
+        // the points where the running TPR maximum rises, then per eFPR the last of them.
+        // Points beyond max eFPR sort after all others, so dropping them first changes nothing but the sort cost.
+        var order = Enumerable.Range(0, n).Where(i => efpr[i] <= options.MaxEfpr).ToArray();
+        Array.Sort(order, (i, j) =>
+        {
+            var c = efpr[i].CompareTo(efpr[j]);
+            if (c == 0) c = tpr[i].CompareTo(tpr[j]);
+            return c != 0 ? c : p.Scores[j].CompareTo(p.Scores[i]);
+        });
         var kept = new List<int>();
         var best = double.NegativeInfinity;
         foreach (var i in order)
