@@ -11,6 +11,11 @@ public static class TorchRuntime
 {
     private static readonly Lazy<Exception?> LoadError = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>Environment variable that sets libtorch's intra-op thread count (default: libtorch's choice, one per core).</summary>
+    public const string ThreadsVariable = "FLAM_THREADS";
+
+    private static readonly Lazy<int?> ThreadSetting = new(ApplyThreadSetting, LazyThreadSafetyMode.ExecutionAndPublication);
+
     /// <summary>True when libtorch is loaded and usable.</summary>
     public static bool IsAvailable => LoadError.Value is null;
 
@@ -24,6 +29,32 @@ public static class TorchRuntime
                 " On Linux, build with 'dotnet build' so that Flam's build step can adapt libLibTorchSharp.so to this system's libstdc++.",
                 error);
         }
+        _ = ThreadSetting.Value;
+    }
+
+    /// <summary>The thread count requested through <see cref="ThreadsVariable"/>, or null when it is not set.</summary>
+    /// <exception cref="FlamException">The value is not a positive whole number.</exception>
+    public static int? ParseThreads(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var threads) || threads <= 0)
+        {
+            throw new FlamException($"{ThreadsVariable}='{value}' is not a positive whole number of threads.");
+        }
+        return threads;
+    }
+
+    private static int? ApplyThreadSetting()
+    {
+        var threads = ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable));
+        if (threads is { } n)
+        {
+            torch.set_num_threads(n);
+        }
+        return threads;
     }
 
     /// <summary>Parses a device name ("cpu", "cuda", "cuda:1") after making sure libtorch is loaded.</summary>

@@ -23,4 +23,41 @@ public class TorchRuntimeTests
         var e = Assert.Throws<FlamException>(() => TorchRuntime.Device("tpu"));
         Assert.Contains("tpu", e.Message);
     }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData("3", 3)]
+    public void ThreadSettingIsParsed(string? value, int? expected) => Assert.Equal(expected, TorchRuntime.ParseThreads(value));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-2")]
+    [InlineData("two")]
+    public void BadThreadSettingIsAClearError(string value)
+    {
+        var e = Assert.Throws<FlamException>(() => TorchRuntime.ParseThreads(value));
+        Assert.Contains(TorchRuntime.ThreadsVariable, e.Message);
+        Assert.Contains(value, e.Message);
+    }
+
+    [Fact]
+    public void LoadedNativeLibraryHasItsGlibcxxNeedWeakened()
+    {
+        TorchRuntime.EnsureLoaded();
+        var status = NativeLibraryStatus.Inspect();
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Null(status.GlibcxxNeed); // the patch and /proc/self/maps exist on Linux only
+            return;
+        }
+        Assert.EndsWith("libLibTorchSharp.so", status.Path);
+        Assert.Equal("weak", status.GlibcxxNeed);
+        Assert.Equal(0x2, NativeLibraryStatus.VersionNeedFlags(File.ReadAllBytes(status.Path!), NativeLibraryStatus.GlibcxxVersion)! & 0x2);
+        Assert.Null(NativeLibraryStatus.VersionNeedFlags(File.ReadAllBytes(status.Path!), "GLIBCXX_99.0"));
+    }
+
+    [Fact]
+    public void NonElfBytesHaveNoVersionNeeds() =>
+        Assert.Null(NativeLibraryStatus.VersionNeedFlags("not an ELF file at all, just some text padding it out to 64 bytes"u8, "GLIBCXX_3.4.32"));
 }

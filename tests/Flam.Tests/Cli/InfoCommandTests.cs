@@ -1,0 +1,25 @@
+using Flam.Cli;
+
+namespace Flam.Tests.Cli;
+
+public class InfoCommandTests
+{
+    [Fact]
+    public async Task ReportsVersionsNativeLibraryThreadsAndDevices()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = await FlamApp.RunAsync(["info"], stdout, stderr);
+        Assert.True(exit == 0, stderr.ToString());
+        var text = stdout.ToString();
+        Assert.Contains("TorchSharp  0.107.0", text);
+        Assert.Contains("libtorch    2.10.0", text);
+        Assert.Contains("threads     ", text);
+        Assert.Contains("devices     cpu", text);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains("libLibTorchSharp.so", text);
+            Assert.Contains("GLIBCXX_3.4.32 version need: weak", text);
+        }
+    }
+}
