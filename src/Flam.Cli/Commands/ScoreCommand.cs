@@ -3,6 +3,7 @@ using System.Globalization;
 using Flam.Evaluation;
 using Flam.Evaluation.CollarBased;
 using Flam.Evaluation.IntersectionBased;
+using Flam.Cli.Reports;
 using Flam.IO;
 using Spectre.Console;
 
@@ -20,7 +21,8 @@ internal static class ScoreCommand
         var groundTruth = new Option<string>("--ground-truth") { Description = "Ground-truth TSV (filename, onset, offset, event_label).", Required = true };
         var durations = new Option<string>("--durations") { Description = "Durations TSV (filename, duration).", Required = true };
         var json = new Option<string?>("--json") { Description = "Write all results (reference structure) to this JSON file." };
-        var force = new Option<bool>("--force") { Description = "Overwrite the JSON file if it exists." };
+        var report = new Option<string?>("--report") { Description = "Also write a report folder: report.json, report.md, psd_roc.png, f1_threshold.png." };
+        var force = new Option<bool>("--force") { Description = "Overwrite the JSON file and report files if they exist." };
         var merge = new Option<bool>("--merge-overlapping") { Description = "Merge overlapping/touching same-class ground-truth events instead of rejecting them." };
         var medfilt = new Option<double[]>("--median-filter") { Description = "Median-filter the scores first: one length in seconds, or one per class.", AllowMultipleArgumentsPerToken = true };
         var threshold = Num("--threshold", 0.5, "Decision threshold of the F-scores (detected: score > threshold).");
@@ -49,7 +51,7 @@ internal static class ScoreCommand
         var decimals = new Option<int>("--time-decimals") { Description = "Decimals time comparisons are rounded to.", DefaultValueFactory = _ => 6 };
 
         var command = new Command("score", "Evaluate SED score files (sed_scores_eval formats): PSDS1/2, segment AUROC and MPAUC, segment/collar/intersection F1.");
-        foreach (var o in new Option[] { scores, groundTruth, durations, json, force, merge, medfilt, threshold, segment, fine, maxFpr, mcclish,
+        foreach (var o in new Option[] { scores, groundTruth, durations, json, report, force, merge, medfilt, threshold, segment, fine, maxFpr, mcclish,
             p1Dtc, p1Gtc, p1Cttc, p1AlphaCt, p1AlphaSt, p2Dtc, p2Gtc, p2Cttc, p2AlphaCt, p2AlphaSt, maxEfpr, unit, dtc, gtc,
             onsetCollar, offsetCollar, offsetRate, beta, decimals })
         {
@@ -60,6 +62,8 @@ internal static class ScoreCommand
             var output = parse.InvocationConfiguration.Output;
             var jsonPath = parse.GetValue(json);
             if (jsonPath is not null) AtomicFile.CheckWritable(jsonPath, parse.GetValue(force));
+            var reportDir = parse.GetValue(report);
+            if (reportDir is not null) SedReport.CheckWritable(reportDir, parse.GetValue(force));
             var timeUnit = parse.GetValue(unit)!.ToLowerInvariant() switch
             {
                 "second" => PsdsTimeUnit.Second,
@@ -92,6 +96,21 @@ internal static class ScoreCommand
             {
                 AtomicFile.WriteAllText(jsonPath, StandardSedMetrics.Serialize(StandardSedMetrics.ToJson(entries)), parse.GetValue(force));
                 output.WriteLine($"wrote {jsonPath}");
+            }
+            if (reportDir is not null)
+            {
+                double[] thresholds = [.. Enumerable.Range(1, 19).Select(i => i / 20.0)];
+                var curve = Flam.Evaluation.SegmentBased.FScore.Curve(set, thresholds, new Flam.Evaluation.SegmentBased.SegmentOptions(options.SegmentLength), options.Beta);
+                new SedReport("SED evaluation", new Dictionary<string, string>
+                {
+                    ["scores"] = parse.GetValue(scores)!,
+                    ["ground truth"] = parse.GetValue(groundTruth)!,
+                    ["durations"] = parse.GetValue(durations)!,
+                    ["clips"] = set.ClipCount.ToString(CultureInfo.InvariantCulture),
+                    ["classes"] = string.Join(", ", set.EventClasses),
+                }, entries, (PsdsResult)entries[0].Result, curve,
+                    $"macro segment-based P/R/F1 ({StandardSedMetrics.Number(options.SegmentLength)} s) vs threshold").Write(reportDir, parse.GetValue(force));
+                output.WriteLine($"wrote report to {reportDir}");
             }
             return 0;
         });

@@ -74,7 +74,8 @@ public static class StandardSedMetrics
     /// <param name="Headline">Name of the headline value.</param>
     /// <param name="Value">Headline value (PSDS, mean AUROC, macro F1).</param>
     /// <param name="Output">The full output in the reference's structure.</param>
-    public sealed record Entry(string Key, string Headline, double Value, JsonObject Output);
+    /// <param name="Result">The typed result (<see cref="PsdsResult"/>, <see cref="AurocResult"/> or an F-score result).</param>
+    public sealed record Entry(string Key, string Headline, double Value, JsonObject Output, object Result);
 
     /// <summary>Computes all entries.</summary>
     public static List<Entry> Compute(SedEvaluationSet set, StandardSedMetricsOptions options)
@@ -84,22 +85,22 @@ public static class StandardSedMetrics
         foreach (var (key, psds) in new[] { ("psds1", options.Psds1), ("psds2", options.Psds2) })
         {
             var r = Psds.Compute(set, psds);
-            entries.Add(new Entry(key, "PSDS", r.Value, PsdsJson(r)));
+            entries.Add(new Entry(key, "PSDS", r.Value, PsdsJson(r), r));
         }
         var seg = Number(options.SegmentLength);
         var auroc = Roc.Auroc(set, new SegmentOptions(options.SegmentLength));
-        entries.Add(new Entry($"segment_auroc_{seg}s", "mean AUROC", auroc.Mean, AurocJson(auroc, curves: true)));
+        entries.Add(new Entry($"segment_auroc_{seg}s", "mean AUROC", auroc.Mean, AurocJson(auroc, curves: true), auroc));
         var partial = AurocFromCurves(auroc, options.MaxFpr, false);
-        entries.Add(new Entry($"segment_pauroc_{seg}s_maxfpr{Number(options.MaxFpr)}", "MPAUC", partial.Mean, AurocJson(partial, curves: false)));
+        entries.Add(new Entry($"segment_pauroc_{seg}s_maxfpr{Number(options.MaxFpr)}", "MPAUC", partial.Mean, AurocJson(partial, curves: false), partial));
         if (options.McClish)
         {
             var mcclish = AurocFromCurves(auroc, options.MaxFpr, true);
-            entries.Add(new Entry($"segment_pauroc_{seg}s_maxfpr{Number(options.MaxFpr)}_mcclish", "mean pAUROC (McClish)", mcclish.Mean, AurocJson(mcclish, curves: false)));
+            entries.Add(new Entry($"segment_pauroc_{seg}s_maxfpr{Number(options.MaxFpr)}_mcclish", "mean pAUROC (McClish)", mcclish.Mean, AurocJson(mcclish, curves: false), mcclish));
         }
         if (options.FineSegmentLength is { } fine)
         {
             var r = Roc.Auroc(set, new SegmentOptions(fine));
-            entries.Add(new Entry($"segment_auroc_{Number(fine)}s", "mean AUROC", r.Mean, AurocJson(r, curves: true)));
+            entries.Add(new Entry($"segment_auroc_{Number(fine)}s", "mean AUROC", r.Mean, AurocJson(r, curves: true), r));
         }
         var thr = Number(options.Threshold);
         double[] threshold = [options.Threshold];
@@ -108,13 +109,13 @@ public static class StandardSedMetrics
             FScoreJson(segmentF.Summary, segmentF.Counts.Select(c => new JsonObject
             {
                 ["tps"] = c.Tps, ["fps"] = c.Fps, ["n_sys"] = c.NSys, ["n_ref"] = c.NRef, ["tns"] = c.Tns,
-            }).ToList())));
+            }).ToList()), segmentF));
         var collarF = CollarBased.FScore.Compute(set, threshold, options.CollarCriteria, options.Beta);
         entries.Add(new Entry($"collar_f1_thr{thr}", "macro F1", collarF.Summary.MacroFScore,
             FScoreJson(collarF.Summary, collarF.Counts.Select(c => new JsonObject
             {
                 ["tps"] = c.Tps, ["fps"] = c.Fps, ["n_ref"] = c.NRef,
-            }).ToList())));
+            }).ToList()), collarF));
         var interF = IntersectionBased.FScore.Compute(set, threshold, options.IntersectionCriteria, options.Beta);
         var classes = set.EventClasses;
         entries.Add(new Entry($"intersection_f1_thr{thr}", "macro F1", interF.Summary.MacroFScore,
@@ -123,7 +124,7 @@ public static class StandardSedMetrics
                 ["tps"] = c.Tps, ["fps"] = c.Fps, ["cts"] = c.Cts, ["n_ref"] = c.NRef, ["t_ref"] = c.TRef,
                 ["n_ref_other"] = PerClass(classes, o => set.EventCount(o), skip: k),
                 ["t_ref_other"] = PerClass(classes, o => set.EventDuration(o), skip: k),
-            }).ToList())));
+            }).ToList()), interF));
         return entries;
     }
 

@@ -66,6 +66,30 @@ public class ScoreCommandTests
         Assert.Equal(0, code);
     }
 
+    [Fact]
+    public async Task ReportFolderHasJsonMarkdownAndPlots()
+    {
+        var f = Load("case04");
+        var dir = Path.Combine(FixturePaths.NewTempDirectory(), "report");
+        var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
+            "--ground-truth", Path.Combine(f.Folder, "ground_truth.tsv"), "--durations", Path.Combine(f.Folder, "durations.tsv"),
+            "--report", dir], new StringWriter(), new StringWriter());
+        Assert.Equal(0, code);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "report.json")))!;
+        Close(Number(f.Result("psds1")["output"]!["psds"]), Number(report["metrics"]!["psds1"]!["psds"]), "report psds1");
+        // The curve's point at 0.5 is the macro segment F1 at threshold 0.5.
+        var curve = report["threshold_curve"]!;
+        var i = Array.IndexOf(Numbers(curve["thresholds"]), 0.5);
+        Close(Number(f.Result("segment_f1_1s_thr0.5")["output"]!["fscore"]!["macro_average"]), Numbers(curve["f1"])[i], "curve F1 at 0.5");
+        Assert.Contains("| psds1 | 0.4041 | PSDS |", File.ReadAllText(Path.Combine(dir, "report.md")));
+        foreach (var png in new[] { "psd_roc.png", "f1_threshold.png" })
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(dir, png));
+            Assert.True(bytes.Length > 10_000, png);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        }
+    }
+
     private static void CompareJson(JsonNode? expected, JsonNode? actual, string path)
     {
         Assert.True(actual is not null, $"{path}: missing");

@@ -37,4 +37,51 @@ public static class FScore
             [.. counts.Select(x => x.Tps)], [.. counts.Select(x => x.Fps)], [.. counts.Select(x => x.NRef)], beta);
         return new FScoreResult(summary, counts);
     }
+
+    /// <summary>
+    /// Macro-averaged precision, recall and F-score at each threshold (Fig. 3 of the FLAM paper for score files):
+    /// segment scores are computed and sorted once per class.
+    /// </summary>
+    public static ThresholdCurve Curve(SedEvaluationSet set, IReadOnlyList<double> thresholds, SegmentOptions options, double beta = 1.0)
+    {
+        var k = set.EventClasses.Count;
+        var layout = SegmentScores.Layout.Create(set, options);
+        var buffer = new double[set.Scores.MaxFrameCount()];
+        var tps = new long[thresholds.Count, k];
+        var fps = new long[thresholds.Count, k];
+        var nRef = new long[k];
+        for (var c = 0; c < k; c++)
+        {
+            var (pos, neg) = SegmentScores.ForClass(set, c, layout, buffer);
+            Array.Sort(pos);
+            Array.Sort(neg);
+            nRef[c] = pos.Length;
+            for (var i = 0; i < thresholds.Count; i++)
+            {
+                tps[i, c] = pos.Length - CountAtMost(pos, thresholds[i]);
+                fps[i, c] = neg.Length - CountAtMost(neg, thresholds[i]);
+            }
+        }
+        var precision = new double[thresholds.Count];
+        var recall = new double[thresholds.Count];
+        var f = new double[thresholds.Count];
+        for (var i = 0; i < thresholds.Count; i++)
+        {
+            var s = FScoreSummary.FromCounts(set.EventClasses, [.. Enumerable.Range(0, k).Select(c => tps[i, c])],
+                [.. Enumerable.Range(0, k).Select(c => fps[i, c])], nRef, beta);
+            (precision[i], recall[i], f[i]) = (s.MacroPrecision, s.MacroRecall, s.MacroFScore);
+        }
+        return new ThresholdCurve([.. thresholds], precision, recall, f);
+    }
+
+    private static int CountAtMost(double[] sorted, double x)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (sorted[mid] <= x) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
 }
