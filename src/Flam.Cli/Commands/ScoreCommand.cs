@@ -32,12 +32,12 @@ internal static class ScoreCommand
         var mcclish = new Option<bool>("--mcclish") { Description = "Also report the McClish-standardised partial AUROC." };
         var p1Dtc = Num("--psds1-dtc", 0.7, "PSDS1 detection tolerance criterion.");
         var p1Gtc = Num("--psds1-gtc", 0.7, "PSDS1 ground-truth intersection criterion.");
-        var p1Cttc = new Option<double?>("--psds1-cttc") { Description = "PSDS1 cross-trigger tolerance criterion (default none)." };
+        var p1Cttc = new Option<double?>("--psds1-cttc") { Description = "PSDS1 cross-trigger tolerance criterion (default none; used only with a non-zero --psds1-alpha-ct)." };
         var p1AlphaCt = Num("--psds1-alpha-ct", 0.0, "PSDS1 cross-trigger weight.");
         var p1AlphaSt = Num("--psds1-alpha-st", 1.0, "PSDS1 instability weight.");
         var p2Dtc = Num("--psds2-dtc", 0.1, "PSDS2 detection tolerance criterion.");
         var p2Gtc = Num("--psds2-gtc", 0.1, "PSDS2 ground-truth intersection criterion.");
-        var p2Cttc = new Option<double?>("--psds2-cttc") { Description = "PSDS2 cross-trigger tolerance criterion.", DefaultValueFactory = _ => 0.3 };
+        var p2Cttc = new Option<double?>("--psds2-cttc") { Description = "PSDS2 cross-trigger tolerance criterion (used only with a non-zero --psds2-alpha-ct).", DefaultValueFactory = _ => 0.3 };
         var p2AlphaCt = Num("--psds2-alpha-ct", 0.5, "PSDS2 cross-trigger weight.");
         var p2AlphaSt = Num("--psds2-alpha-st", 1.0, "PSDS2 instability weight.");
         var maxEfpr = Num("--max-efpr", 100.0, "Largest effective FPR of the PSD-ROC area (per --time-unit).");
@@ -74,9 +74,9 @@ internal static class ScoreCommand
             var d = parse.GetValue(decimals);
             var fineLength = parse.GetValue(fine);
             var options = new StandardSedMetricsOptions(
-                new PsdsOptions(new IntersectionOptions(parse.GetValue(p1Dtc), parse.GetValue(p1Gtc), parse.GetValue(p1Cttc), d),
+                new PsdsOptions(new IntersectionOptions(parse.GetValue(p1Dtc), parse.GetValue(p1Gtc), CrossTrigger(parse.GetValue(p1Cttc), parse.GetValue(p1AlphaCt)), d),
                     parse.GetValue(p1AlphaCt), parse.GetValue(p1AlphaSt), parse.GetValue(maxEfpr), timeUnit),
-                new PsdsOptions(new IntersectionOptions(parse.GetValue(p2Dtc), parse.GetValue(p2Gtc), parse.GetValue(p2Cttc), d),
+                new PsdsOptions(new IntersectionOptions(parse.GetValue(p2Dtc), parse.GetValue(p2Gtc), CrossTrigger(parse.GetValue(p2Cttc), parse.GetValue(p2AlphaCt)), d),
                     parse.GetValue(p2AlphaCt), parse.GetValue(p2AlphaSt), parse.GetValue(maxEfpr), timeUnit),
                 parse.GetValue(segment), fineLength is null or 0 ? null : fineLength, parse.GetValue(maxFpr), parse.GetValue(mcclish),
                 parse.GetValue(threshold),
@@ -117,8 +117,11 @@ internal static class ScoreCommand
         return command;
     }
 
+    // Without a cross-trigger weight the CTTC is irrelevant; dropping it lets "--psds2-alpha-ct 0" switch cross-triggers off.
+    private static double? CrossTrigger(double? cttc, double alphaCt) => alphaCt == 0 ? null : cttc;
+
     private static Option<double> Num(string name, double value, string description) =>
-        new(name) { Description = $"{description} Default {value.ToString(CultureInfo.InvariantCulture)}.", DefaultValueFactory = _ => value };
+        new(name) { Description = description, DefaultValueFactory = _ => value };
 
     private static void PrintTable(TextWriter output, SedEvaluationSet set, List<StandardSedMetrics.Entry> entries)
     {
