@@ -19,6 +19,8 @@ public static class FlamApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
+        root.Subcommands.Add(DetectCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
         return root;
     }
 

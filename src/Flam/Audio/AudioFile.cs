@@ -104,7 +104,8 @@ public static class AudioFile
         var ended = false;
         while (true)
         {
-            if (!ended && pendingLength < windowSamples + (nextStart - pendingStart))
+            // Read until the window is complete and one more sample shows whether audio continues after it.
+            if (!ended && pendingLength <= windowSamples + (nextStart - pendingStart))
             {
                 // Samples before the next window's start (when hop > window) are read and dropped.
                 var n = stream.Read(pending.AsSpan(pendingLength));

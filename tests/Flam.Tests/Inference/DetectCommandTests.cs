@@ -1,0 +1,258 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Flam.Audio;
+using Flam.Cli;
+
+namespace Flam.Tests.Inference;
+
+/// <summary>
+/// <c>flam detect</c> end to end on the micro fixture model (vocab 1000) with the tiny RoBERTa-style tokenizer
+/// (ids &lt; 1000, see Fixtures/tokenizer/PROVENANCE.md). The micro model is random, so the tests check shapes,
+/// formats, frame counts, finiteness and errors, not what it detects.
+/// </summary>
+public sealed class DetectCommandTests
+{
+    private static readonly Lazy<string> Audio = new(() =>
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var random = new Random(3);
+        float[] Noise(double seconds, int rate = 48000) => Enumerable.Range(0, (int)(seconds * rate)).Select(_ => (float)(random.NextDouble() - 0.5) * 0.4f).ToArray();
+        WavWriter.Write(Path.Combine(dir, "three.wav"), Noise(3), 48000);
+        WavWriter.Write(Path.Combine(dir, "twentythree.wav"), Noise(23), 48000);
+        WavWriter.Write(Path.Combine(dir, "twelve.wav"), Noise(12), 48000);
+        WavWriter.Write(Path.Combine(dir, "silence.wav"), new float[10 * 48000], 48000);
+        WavWriter.Write(Path.Combine(dir, "blip.wav"), Noise(0.2), 48000);
+        WavWriter.Write(Path.Combine(dir, "at16k.wav"), Noise(4, 16000), 16000);
+        return dir;
+    });
+
+    private static string Wav(string name) => Path.Combine(Audio.Value, name);
+
+    private static string[] ModelArgs() =>
+    [
+        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
+        "--config", FixturePaths.Get("model", "micro", "config.json"),
+        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
+    ];
+
+    private static async Task<(int Code, string Out, string Err)> Detect(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(["detect", .. args], stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Json_has_the_pinned_shape_with_one_probability_per_frame()
+    {
+        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twentythree.wav"), "-q", "people play a game", "-q", "time", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(["model", "files"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(FixturePaths.Get("model", "micro", "state_dict.pth"), root.GetProperty("model").GetString());
+        var files = root.GetProperty("files").EnumerateArray().ToArray();
+        Assert.Equal(2, files.Length);
+        (string Name, double Duration, int Frames)[] expected = [("three.wav", 3, 10), ("twentythree.wav", 23, 74)]; // ⌈d / 0.3125⌉
+        for (var f = 0; f < 2; f++)
+        {
+            var file = files[f];
+            Assert.Equal(["file", "duration", "frame_seconds", "queries"], file.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(Wav(expected[f].Name), file.GetProperty("file").GetString());
+            Assert.Equal(expected[f].Duration, file.GetProperty("duration").GetDouble(), 9);
+            Assert.Equal(0.3125, file.GetProperty("frame_seconds").GetDouble());
+            var queries = file.GetProperty("queries").EnumerateArray().ToArray();
+            Assert.Equal(["people play a game", "time"], queries.Select(q => q.GetProperty("query").GetString()));
+            foreach (var query in queries)
+            {
+                Assert.Equal(["query", "events", "probabilities"], query.EnumerateObject().Select(p => p.Name));
+                var probabilities = query.GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+                Assert.Equal(expected[f].Frames, probabilities.Length);
+                Assert.All(probabilities, p => Assert.InRange(p, 0.0, 1.0));
+                foreach (var e in query.GetProperty("events").EnumerateArray())
+                {
+                    Assert.Equal(["onset", "offset", "max", "mean"], e.EnumerateObject().Select(p => p.Name));
+                    Assert.InRange(e.GetProperty("onset").GetDouble(), 0, e.GetProperty("offset").GetDouble());
+                    Assert.InRange(e.GetProperty("offset").GetDouble(), 0, expected[f].Duration);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Without_frames_json_has_no_probabilities()
+    {
+        var (code, output, error) = await Detect([Wav("three.wav"), "-q", "time", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var query = json.RootElement.GetProperty("files")[0].GetProperty("queries")[0];
+        Assert.Equal(["query", "events"], query.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Tsv_is_dcase_events_and_a_low_threshold_gives_one_event_per_query_over_the_whole_file()
+    {
+        // Calibrated probabilities are positive, so with threshold 1e-6 every frame is active: the event is the whole file.
+        var dir = FixturePaths.NewTempDirectory();
+        var outPath = Path.Combine(dir, "events.tsv");
+        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "-q", "people", "--format", "tsv", "--threshold", "1e-6", "--out", outPath, .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        Assert.Contains("4 events in 2 file(s)", output);
+        var lines = File.ReadAllLines(outPath);
+        Assert.Equal("filename\tonset\toffset\tevent_label", lines[0]);
+        Assert.Equal(
+            [$"{Wav("three.wav")}\t0\t3\ttime", $"{Wav("three.wav")}\t0\t3\tpeople", $"{Wav("twelve.wav")}\t0\t12\ttime", $"{Wav("twelve.wav")}\t0\t12\tpeople"],
+            lines[1..]);
+    }
+
+    [Fact]
+    public async Task Csv_frames_have_one_row_per_frame_and_a_column_per_query()
+    {
+        var (code, output, error) = await Detect([Wav("twelve.wav"), "-q", "time", "-q", "a game, played", "--format", "csv", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Equal("filename,onset,offset,time,\"a game, played\"", lines[0]);
+        Assert.Equal(1 + 39, lines.Length); // ⌈12 / 0.3125⌉ = ⌈38.4⌉ frames
+        Assert.StartsWith($"{Wav("twelve.wav")},11.875,12,", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Silence_gives_finite_probabilities()
+    {
+        var (code, output, error) = await Detect([Wav("silence.wav"), "-q", "time", "-q", "people", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        foreach (var query in json.RootElement.GetProperty("files")[0].GetProperty("queries").EnumerateArray())
+        {
+            var probabilities = query.GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+            Assert.Equal(32, probabilities.Length);
+            Assert.All(probabilities, p => Assert.True(double.IsFinite(p) && p >= 0 && p <= 1, $"{p}"));
+        }
+    }
+
+    [Fact]
+    public async Task Other_sample_rates_are_resampled_and_timed_correctly()
+    {
+        var (code, output, error) = await Detect([Wav("at16k.wav"), "-q", "time", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var file = json.RootElement.GetProperty("files")[0];
+        Assert.Equal(4.0, file.GetProperty("duration").GetDouble(), 6);
+        Assert.Equal(13, file.GetProperty("queries")[0].GetProperty("probabilities").GetArrayLength()); // ⌈4 / 0.3125⌉ = ⌈12.8⌉
+    }
+
+    [Theory]
+    [InlineData("tone1k-44k-mono.mp3")]
+    [InlineData("tone880-48k-stereo.ogg")]
+    public async Task Compressed_formats_are_detected_with_a_frame_per_0_3125_s(string name)
+    {
+        var path = FixturePaths.Get("audio", name);
+        var (code, output, error) = await Detect([path, "-q", "time", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var file = json.RootElement.GetProperty("files")[0];
+        var duration = file.GetProperty("duration").GetDouble();
+        Assert.Equal(AudioFile.Load(path).Length / 48000.0, duration, 6);
+        var probabilities = file.GetProperty("queries")[0].GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+        Assert.Equal((int)Math.Ceiling(duration / 0.3125), probabilities.Length);
+        Assert.All(probabilities, p => Assert.InRange(p, 0.0, 1.0));
+    }
+
+    [Fact]
+    public async Task Plot_writes_one_png_per_file()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var one = Path.Combine(dir, "one.png");
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "-q", "people", "--plot", one, .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        var bytes = File.ReadAllBytes(one);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        Assert.Equal(300 + 2 * 190, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20))); // spectrogram + one row per query
+
+        (code, _, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "--plot", Path.Combine(dir, "many.png"), .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(dir, "many_three.png")));
+        Assert.True(File.Exists(Path.Combine(dir, "many_twelve.png")));
+    }
+
+    [Fact]
+    public async Task Query_longer_than_77_tokens_is_truncated_with_a_warning()
+    {
+        var longQuery = string.Concat(Enumerable.Repeat("time ", 120));
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", longQuery, .. ModelArgs()]);
+        Assert.Equal(0, code);
+        Assert.Contains("warning:", error);
+        Assert.Contains("only the first 77", error);
+    }
+
+    public static TheoryData<string[], string> BadInput => new()
+    {
+        { ["blip.wav", "-q", "time"], "shorter than one frame" },
+        { ["three.wav", "-q", ""], "empty" },
+        { ["three.wav", "-q", "   "], "empty" },
+        { ["missing.wav", "-q", "time"], "missing.wav" },
+        { ["three.wav", "-q", "time", "--hop", "4"], "hop" },
+        { ["three.wav", "-q", "time", "--median", "2"], "median" },
+        { ["three.wav", "-q", "time", "--threshold", "1.5"], "threshold" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInput))]
+    public async Task Bad_input_fails_with_a_message_and_writes_nothing(string[] args, string message)
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var outPath = Path.Combine(dir, "out.json");
+        var (code, output, error) = await Detect([Wav(args[0]), .. args[1..], "--out", outPath, "--plot", Path.Combine(dir, "p.png"), .. ModelArgs()]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(message, error);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task Missing_checkpoint_says_one_is_required()
+    {
+        var (code, _, error) = await Detect(Wav("three.wav"), "-q", "time");
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("checkpoint is required", error);
+    }
+
+    [Fact]
+    public async Task Missing_or_malformed_tokenizer_is_named()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var args = ModelArgs();
+        args[^1] = dir;
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. args]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains(Path.Combine(dir, "vocab.json"), error);
+
+        File.WriteAllText(Path.Combine(dir, "vocab.json"), "{\"<s>\": 0,");
+        File.WriteAllText(Path.Combine(dir, "merges.txt"), "#version: 0.2\n");
+        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. args]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains(Path.Combine(dir, "vocab.json"), error);
+
+        // Without --tokenizer the checkpoint's folder is searched, and the micro fixture has none there.
+        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. ModelArgs()[..4]]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("--tokenizer", error);
+    }
+
+    [Fact]
+    public async Task Existing_output_is_kept_without_force()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var outPath = Path.Combine(dir, "out.json");
+        File.WriteAllText(outPath, "keep me");
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, .. ModelArgs()]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("--force", error);
+        Assert.Equal("keep me", File.ReadAllText(outPath));
+        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, "--force", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        Assert.StartsWith("{", File.ReadAllText(outPath));
+    }
+}
