@@ -66,35 +66,15 @@ public static class FramewiseSigmoidLoss
     }
 
     /// <summary>
-    /// Same value and gradient as <see cref="Compute"/>, but the logits are formed and back-propagated one block of
-    /// text slots (and clips) at a time, so peak memory grows with the block size instead of with K.
+    /// Same value and gradient as <see cref="Compute"/>, but the logits are formed one block of text slots (and of
+    /// clips) at a time, in the forward pass without a graph and again, block by block, in the backward pass, so peak
+    /// memory grows with the block size instead of with K (see <see cref="FramewiseLossAccumulator"/>).
     /// </summary>
     public static Tensor ComputeBlocked(Tensor localAudio, Tensor text, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor audioMask, Tensor textMask, FramewiseBlocking blocking)
     {
         CheckShapes(localAudio, text, logitScale, logitBias, labels, audioMask, textMask);
         blocking.Validate();
-        Tensor pairCount;
-        using (no_grad())
-        {
-            using var pm = PairMask(audioMask, textMask, localAudio.dtype);
-            pairCount = pm.sum();
-        }
-        using var accumulator = new FramewiseLossAccumulator(localAudio, audioMask, pairCount, blocking.ClipBlockSize);
-        pairCount.Dispose();
-        long k = text.shape[0];
-        int step = blocking.TextBlockSize;
-        for (long start = 0; start < k; start += step)
-        {
-            long end = Math.Min(k, start + step);
-            using var scope = NewDisposeScope();
-            accumulator.Add(new FramewiseTextBlock(
-                text.narrow(0, start, end - start),
-                logitScale.narrow(0, start, end - start),
-                logitBias.narrow(0, start, end - start),
-                textMask.narrow(0, start, end - start),
-                labels.narrow(1, start, end - start)));
-        }
-        return accumulator.Finish();
+        return BlockedFramewiseLossFunction.apply(localAudio, text, logitScale, logitBias.detach(), labels, audioMask, textMask, blocking.TextBlockSize, blocking.ClipBlockSize);
     }
 
     /// <summary>mask[i,j] = audio_mask[i]·text_mask[j] as a float tensor [B, K].</summary>
