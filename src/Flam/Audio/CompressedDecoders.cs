@@ -1,0 +1,106 @@
+using NLayer;
+using NVorbis;
+
+namespace Flam.Audio;
+
+/// <summary>MPEG-1/2 layer I–III (MP3) through the managed NLayer decoder.</summary>
+internal sealed class Mp3Decoder : AudioDecoder
+{
+    private readonly MpegFile _file;
+    private float[] _interleaved = [];
+
+    public Mp3Decoder(Stream stream, string path)
+    {
+        try
+        {
+            _file = new MpegFile(stream);
+            // NLayer learns the format from the first frame; a file without one reports a zero rate.
+            if (_file.SampleRate <= 0 || _file.Channels <= 0)
+            {
+                throw new FlamException($"'{path}' looks like MP3 but contains no decodable MPEG audio frame.");
+            }
+        }
+        catch (Exception e) when (e is not FlamException)
+        {
+            stream.Dispose();
+            throw new FlamException($"'{path}' looks like MP3 but cannot be decoded: {e.Message}", e);
+        }
+        // The exact length needs a scan of every frame header, which NLayer does on demand; we do not pay for it.
+        Info = new AudioInfo(path, _file.SampleRate, _file.Channels, -1, "mp3");
+    }
+
+    public override AudioInfo Info { get; }
+
+    public override int Read(Span<float> destination)
+    {
+        var channels = Info.Channels;
+        var want = destination.Length * channels;
+        if (_interleaved.Length < want)
+        {
+            _interleaved = new float[want];
+        }
+        int got;
+        try
+        {
+            got = _file.ReadSamples(_interleaved, 0, want);
+        }
+        catch (Exception e) when (e is not FlamException)
+        {
+            throw new FlamException($"'{Info.Path}': MP3 decoding failed: {e.Message}", e);
+        }
+        var frames = got / channels;
+        Downmix(_interleaved.AsSpan(0, frames * channels), channels, destination[..frames]);
+        return frames;
+    }
+
+    public override void Dispose() => _file.Dispose();
+}
+
+/// <summary>Ogg Vorbis through the managed NVorbis decoder.</summary>
+internal sealed class VorbisDecoder : AudioDecoder
+{
+    private readonly VorbisReader _reader;
+    private float[] _interleaved = [];
+
+    public VorbisDecoder(Stream stream, string path)
+    {
+        try
+        {
+            // Keep the decoded values as they are: clipping would distort loud sources before mixing or analysis.
+            _reader = new VorbisReader(stream, closeOnDispose: true) { ClipSamples = false };
+        }
+        catch (Exception e)
+        {
+            stream.Dispose();
+            throw new FlamException($"'{path}' looks like Ogg Vorbis but cannot be decoded: {e.Message}", e);
+        }
+        Info = new AudioInfo(path, _reader.SampleRate, _reader.Channels, _reader.TotalSamples > 0 ? _reader.TotalSamples : -1, "ogg/vorbis");
+    }
+
+    public override AudioInfo Info { get; }
+
+    public override int Read(Span<float> destination)
+    {
+        var channels = Info.Channels;
+        // NVorbis wants whole frames and returns interleaved samples.
+        var want = destination.Length * channels;
+        if (_interleaved.Length < want)
+        {
+            _interleaved = new float[want];
+        }
+        int got;
+        try
+        {
+            got = _reader.ReadSamples(_interleaved, 0, want);
+        }
+        catch (Exception e)
+        {
+            throw new FlamException($"'{Info.Path}': Ogg Vorbis decoding failed: {e.Message}", e);
+        }
+        var frames = got / channels;
+        Downmix(_interleaved.AsSpan(0, frames * channels), channels, destination[..frames]);
+        return frames;
+    }
+
+    public override void Dispose() => _reader.Dispose();
+}
