@@ -1,0 +1,85 @@
+namespace Flam.Inference;
+
+/// <summary>
+/// How sound events are detected in a recording. Defaults follow the paper's evaluation and the released model:
+/// threshold 0.5 on the calibrated (unbiased) output, a 3-frame median filter, 10 s windows of 32 frames
+/// (0.3125 s each) every 5 s.
+/// </summary>
+public sealed record DetectionOptions
+{
+    /// <summary>The options used when nothing is configured.</summary>
+    public static DetectionOptions Default { get; } = new();
+
+    /// <summary>A frame is active when its (median-filtered) unbiased probability is strictly above this.</summary>
+    public double Threshold { get; init; } = 0.5;
+
+    /// <summary>Median filter length in frames (odd; 1 turns the filter off).</summary>
+    public int MedianFrames { get; init; } = 3;
+
+    /// <summary>Seconds between the starts of consecutive windows; overlapping frames are averaged.</summary>
+    public double HopSeconds { get; init; } = 5.0;
+
+    /// <summary>Seconds of audio the model takes at once (the released model: 10 s).</summary>
+    public double WindowSeconds { get; init; } = 10.0;
+
+    /// <summary>Seconds covered by one output frame (10 s / 32 frames for the released model).</summary>
+    public double FrameSeconds { get; init; } = 0.3125;
+
+    /// <summary>Windows sent to the model at once; larger batches use the matrix units better and need more memory.</summary>
+    public int WindowBatchSize { get; init; } = 4;
+
+    /// <summary>Audio sample rate the windows are cut at.</summary>
+    public int SampleRate { get; init; } = 48000;
+
+    /// <summary>Frames per window.</summary>
+    public int FramesPerWindow => (int)Math.Round(WindowSeconds / FrameSeconds);
+
+    /// <summary>Frames between window starts.</summary>
+    public int HopFrames => (int)Math.Round(HopSeconds / FrameSeconds);
+
+    /// <summary>Samples per frame.</summary>
+    public int FrameSamples => (int)Math.Round(FrameSeconds * SampleRate);
+
+    /// <summary>Samples per window.</summary>
+    public int WindowSamples => FramesPerWindow * FrameSamples;
+
+    /// <summary>Samples between window starts.</summary>
+    public int HopSamples => HopFrames * FrameSamples;
+
+    /// <summary>Throws <see cref="FlamException"/> describing the first inconsistent option.</summary>
+    public void Validate()
+    {
+        if (!(Threshold > 0 && Threshold < 1))
+        {
+            throw new FlamException($"The detection threshold must be between 0 and 1 (exclusive), got {Threshold}.");
+        }
+        if (MedianFrames < 1 || MedianFrames % 2 == 0)
+        {
+            throw new FlamException($"The median filter length must be an odd number of frames (1 = off), got {MedianFrames}.");
+        }
+        if (SampleRate <= 0)
+        {
+            throw new FlamException($"The sample rate must be positive, got {SampleRate}.");
+        }
+        if (!(FrameSeconds > 0) || !IsWhole(FrameSeconds * SampleRate))
+        {
+            throw new FlamException($"The frame length must be a positive whole number of samples at {SampleRate} Hz, got {FrameSeconds} s.");
+        }
+        if (!(WindowSeconds > 0) || !IsWhole(WindowSeconds / FrameSeconds))
+        {
+            throw new FlamException($"The window ({WindowSeconds} s) must be a positive whole number of frames of {FrameSeconds} s.");
+        }
+        // Overlapping windows are averaged frame by frame, so their frames must fall on the same grid.
+        if (!(HopSeconds > 0) || HopSeconds > WindowSeconds || !IsWhole(HopSeconds / FrameSeconds))
+        {
+            throw new FlamException(
+                $"The hop must be a multiple of the frame length {FrameSeconds} s between {FrameSeconds} s and the window {WindowSeconds} s, got {HopSeconds} s.");
+        }
+        if (WindowBatchSize < 1)
+        {
+            throw new FlamException($"The window batch size must be at least 1, got {WindowBatchSize}.");
+        }
+    }
+
+    private static bool IsWhole(double value) => Math.Abs(value - Math.Round(value)) < 1e-9 && Math.Round(value) >= 1;
+}

@@ -1,0 +1,58 @@
+using Flam.Model.Text;
+using static TorchSharp.torch;
+
+namespace Flam.Model;
+
+/// <summary>
+/// Everything needed to run a FLAM model: its weights, its config and its tokenizer files, plus where they came
+/// from. Front ends resolve one with <see cref="Resolve"/> from what the user named; a model shipped with Flam
+/// plugs in as <see cref="Default"/>.
+/// </summary>
+/// <param name="Name">What reports call the model (the checkpoint path for a user's own file).</param>
+/// <param name="Checkpoint">A PyTorch <c>.pth</c> state dict, a Flam <c>.safetensors</c>, or a folder holding one with its <c>config.json</c>.</param>
+/// <param name="Config">A preset name or JSON config file; null lets <see cref="FlamModel.Load"/> choose (the config beside a Flam checkpoint, else v1-base).</param>
+/// <param name="TokenizerDirectory">Folder with the text tower's tokenizer files (<c>vocab.json</c> and <c>merges.txt</c> for RoBERTa).</param>
+/// <param name="Provenance">Origin and licence of a shipped model; null for the user's own files.</param>
+public sealed record ModelBundle(string Name, string Checkpoint, string? Config, string TokenizerDirectory, string? Provenance = null)
+{
+    /// <summary>The model used when the user names none. No model is shipped yet, so there is none.</summary>
+    public static ModelBundle? Default => null;
+
+    /// <summary>
+    /// The bundle for what the user named. Without a checkpoint the shipped default is used, and without one of those
+    /// the user is told to name a checkpoint. Without a tokenizer folder, the checkpoint's folder is used when it
+    /// holds the tokenizer files.
+    /// </summary>
+    /// <exception cref="FlamException">No checkpoint and no default, or no tokenizer to be found.</exception>
+    public static ModelBundle Resolve(string? checkpoint, string? config, string? tokenizerDirectory)
+    {
+        if (checkpoint is null)
+        {
+            var shipped = Default ?? throw new FlamException(
+                "A model checkpoint is required: pass --checkpoint PATH (the released OpenFLAM open_flam_oct17.pth, or a Flam model folder). No default model is shipped yet.");
+            return shipped with { Config = config ?? shipped.Config, TokenizerDirectory = tokenizerDirectory ?? shipped.TokenizerDirectory };
+        }
+        if (tokenizerDirectory is null)
+        {
+            var beside = Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
+            if (!File.Exists(Path.Combine(beside, RobertaTokenizer.VocabFileName)))
+            {
+                throw new FlamException(
+                    $"No tokenizer found beside '{checkpoint}': pass --tokenizer DIR, a folder with the text model's {RobertaTokenizer.VocabFileName} and {RobertaTokenizer.MergesFileName} (roberta-base's for the released model).");
+            }
+            tokenizerDirectory = beside;
+        }
+        return new ModelBundle(checkpoint, checkpoint, config, tokenizerDirectory);
+    }
+
+    /// <summary>Loads the network in eval mode on <paramref name="device"/> (see <see cref="FlamModel.Load"/>).</summary>
+    public FlamModel LoadModel(Device? device = null) =>
+        FlamModel.Load(Checkpoint, Config is null ? null : FlamConfig.FromNameOrFile(Config), device);
+
+    /// <summary>The tokenizer matching <paramref name="config"/>'s text tower and context length.</summary>
+    public ITextTokenizer LoadTokenizer(FlamConfig config) => config.TextModelType switch
+    {
+        "roberta" => RobertaTokenizer.Load(TokenizerDirectory, config.ContextLength),
+        _ => throw new FlamException($"Model '{Name}' uses a '{config.TextModelType}' text tower, which has no tokenizer in Flam yet."),
+    };
+}
