@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Flam.IO;
 
 namespace Flam.Evaluation;
 
@@ -223,6 +225,67 @@ public static class SedTsv
         }
         return new SedDurations(durations, path);
     }
+
+    /// <summary>Writes one <c>&lt;clip id&gt;.tsv</c> per clip into <paramref name="directory"/> (created if needed).</summary>
+    public static void WriteScores(string directory, SedScoreSet scores, bool overwrite)
+    {
+        Directory.CreateDirectory(directory);
+        var buffer = new double[scores.MaxFrameCount()];
+        for (var clip = 0; clip < scores.ClipIds.Count; clip++)
+        {
+            var t = scores.Timestamps(clip);
+            var frames = t.Length - 1;
+            var columns = new double[scores.EventClasses.Count][];
+            for (var k = 0; k < columns.Length; k++)
+            {
+                scores.CopyScores(clip, k, buffer);
+                columns[k] = buffer[..frames];
+            }
+            var text = new StringBuilder("onset\toffset\t" + string.Join('\t', scores.EventClasses) + "\n");
+            for (var i = 0; i < frames; i++)
+            {
+                text.Append(Format(t[i])).Append('\t').Append(Format(t[i + 1]));
+                foreach (var column in columns) text.Append('\t').Append(Format(column[i]));
+                text.Append('\n');
+            }
+            AtomicFile.WriteAllText(Path.Combine(directory, scores.ClipIds[clip] + ".tsv"), text.ToString(), overwrite);
+        }
+    }
+
+    /// <summary>Writes a ground-truth file (clips without events get an empty row); filenames are the clip ids plus <c>.wav</c>.</summary>
+    public static void WriteGroundTruth(string path, SedGroundTruth groundTruth, bool overwrite)
+    {
+        var text = new StringBuilder("filename\tonset\toffset\tevent_label\n");
+        foreach (var (clip, events) in groundTruth.Clips)
+        {
+            if (events.Count == 0) text.Append(clip).Append(".wav\t\t\t\n");
+            foreach (var e in events.OrderBy(e => e.Onset))
+            {
+                text.Append($"{clip}.wav\t{Format(e.Onset)}\t{Format(e.Offset)}\t{e.Label}\n");
+            }
+        }
+        AtomicFile.WriteAllText(path, text.ToString(), overwrite);
+    }
+
+    /// <summary>Writes a durations file; filenames are the clip ids plus <c>.wav</c>.</summary>
+    public static void WriteDurations(string path, SedDurations durations, bool overwrite)
+    {
+        var text = new StringBuilder("filename\tduration\n");
+        foreach (var (clip, d) in durations.Durations.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            text.Append($"{clip}.wav\t{Format(d)}\n");
+        }
+        AtomicFile.WriteAllText(path, text.ToString(), overwrite);
+    }
+
+    /// <summary>Shortest round-trip decimal, with ".0" for whole numbers and inf/-inf/nan as Python writes them.</summary>
+    public static string Format(double x) => x switch
+    {
+        double.PositiveInfinity => "inf",
+        double.NegativeInfinity => "-inf",
+        _ when double.IsNaN(x) => "nan",
+        _ => SedEvaluationSet.Py(x),
+    };
 
     /// <summary>The clip id of a file name: the name without its last extension (as the reference does).</summary>
     public static string ClipId(string filename)
