@@ -67,6 +67,27 @@ public class ScoreCommandTests
     }
 
     [Fact]
+    public async Task MedianFilterOptionFiltersBeforeScoring()
+    {
+        var f = Load("case02");
+        async Task<JsonNode> Run(params string[] extra)
+        {
+            var json = Path.Combine(FixturePaths.NewTempDirectory(), "s.json");
+            var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"), "--ground-truth", Path.Combine(f.Folder, "ground_truth.tsv"),
+                "--durations", Path.Combine(f.Folder, "durations.tsv"), "--json", json, "--fine-segment-length", "0", .. extra], new StringWriter(), new StringWriter());
+            Assert.Equal(0, code);
+            return JsonNode.Parse(File.ReadAllText(json))!;
+        }
+        var plain = await Run();
+        var identity = await Run("--median-filter", "0");
+        var filtered = await Run("--median-filter", "0.96");
+        Assert.Equal(Number(plain["psds1"]!["psds"]), Number(identity["psds1"]!["psds"]));
+        // The 3-frame median of the fixture changes the scores, so the segment ROC changes.
+        Assert.NotEqual(Number(plain["segment_auroc_1s"]!["auroc"]!["mean"]), Number(filtered["segment_auroc_1s"]!["auroc"]!["mean"]));
+        Assert.Null(plain["segment_auroc_0.3125s"]);
+    }
+
+    [Fact]
     public async Task ReportFolderHasJsonMarkdownAndPlots()
     {
         var f = Load("case04");
