@@ -4,7 +4,7 @@ namespace Flam.Evaluation.SegmentBased;
 /// <param name="EventClasses">The classes.</param>
 /// <param name="Auroc">Area (or partial area, see <see cref="Roc.Auroc"/>) per class.</param>
 /// <param name="Mean">Mean over classes (with a max FPR: the MPAUC of the DCASE baselines).</param>
-/// <param name="Curves">The ROC of each class.</param>
+/// <param name="Curves">The ROC of each class (empty when not kept).</param>
 public sealed record AurocResult(IReadOnlyList<string> EventClasses, double[] Auroc, double Mean, RocCurve[] Curves);
 
 /// <summary>
@@ -16,32 +16,30 @@ public sealed record AurocResult(IReadOnlyList<string> EventClasses, double[] Au
 /// </summary>
 public static class Roc
 {
-    /// <summary>The ROC curve of every class.</summary>
-    public static RocCurve[] Curves(SedEvaluationSet set, SegmentOptions options)
-    {
-        var layout = SegmentScores.Layout.Create(set, options);
-        var buffer = new double[set.Scores.MaxFrameCount()];
-        var curves = new RocCurve[set.EventClasses.Count];
-        for (var k = 0; k < curves.Length; k++)
-        {
-            var (pos, neg) = SegmentScores.ForClass(set, k, layout, buffer);
-            curves[k] = RocCurve.FromScores(pos, neg);
-        }
-        return curves;
-    }
-
     /// <summary>
     /// AUROC per class and mean. With <paramref name="maxFpr"/>: the partial area up to that FPR divided by it
     /// (or McClish-standardised with <paramref name="mcclishCorrection"/>), see <see cref="RocCurve.Area"/>.
+    /// Without <paramref name="keepCurves"/> each class's curve (one point per distinct segment score) is
+    /// dropped after its area is taken, so memory stays at one class's segments.
     /// </summary>
-    public static AurocResult Auroc(SedEvaluationSet set, SegmentOptions options, double? maxFpr = null, bool mcclishCorrection = false)
+    public static AurocResult Auroc(SedEvaluationSet set, SegmentOptions options, double? maxFpr = null, bool mcclishCorrection = false, bool keepCurves = true)
     {
         if (maxFpr is { } m && (!(m > 0) || m > 1))
         {
             throw new FlamException($"max FPR must be in (0, 1] but is {m}.");
         }
-        var curves = Curves(set, options);
-        var areas = curves.Select(c => c.Area(maxFpr, mcclishCorrection)).ToArray();
-        return new AurocResult(set.EventClasses, areas, areas.Average(), curves);
+        var layout = SegmentScores.Layout.Create(set, options);
+        var buffer = new double[set.Scores.MaxFrameCount()];
+        var k = set.EventClasses.Count;
+        var areas = new double[k];
+        var curves = new List<RocCurve>();
+        for (var c = 0; c < k; c++)
+        {
+            var (pos, neg) = SegmentScores.ForClass(set, c, layout, buffer);
+            var curve = RocCurve.FromScores(pos, neg);
+            areas[c] = curve.Area(maxFpr, mcclishCorrection);
+            if (keepCurves) curves.Add(curve);
+        }
+        return new AurocResult(set.EventClasses, areas, areas.Average(), [.. curves]);
     }
 }
