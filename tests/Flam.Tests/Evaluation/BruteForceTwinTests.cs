@@ -226,3 +226,21 @@ public class BruteForceTwinTests
         throw new InvalidOperationException();
     }
 }
+
+/// <summary>PSDS from precomputed operating points (all classes at once) equals the one-class-at-a-time path.</summary>
+public class PsdsFromOperatingPointsTests
+{
+    [Fact]
+    public void PrecomputedOperatingPointsGiveTheSamePsds()
+    {
+        var f = MetricFixture.Load("case04");
+        foreach (var options in new[] { PsdsOptions.Psds1, PsdsOptions.Psds2 })
+        {
+            var points = IntersectionStatistics.OperatingPoints(f.Set, options.Criteria);
+            var fromPoints = Psds.FromOperatingPoints(f.Set.EventClasses, points, f.Set.TotalDuration(), options);
+            var direct = Psds.Compute(f.Set, options);
+            Assert.Equal(direct.Value, fromPoints.Value);
+            Assert.Equal(direct.Roc.Etpr, fromPoints.Roc.Etpr);
+        }
+    }
+}
