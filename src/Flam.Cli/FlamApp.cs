@@ -18,6 +18,8 @@ public static class FlamApp
         var root = new RootCommand("Flam: frame-wise language-audio modeling (FLAM) - find any sound you describe in words.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SynthesizeCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
         root.Subcommands.Add(DetectCommand.Create());

@@ -1,0 +1,134 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Flam.Training;
+
+// The three FLAM losses side by side, as in open_clip's loss.py. Equations: docs/training.md and
+// ../shared/docs/method.md ("Losses"). All inputs are the already L2-normalised embeddings.
+
+/// <summary>
+/// Global CLIP InfoNCE loss (paper Eq. 1, official <c>CLIPLoss</c>): ½·[CE(s·A·Eᵀ, diag) + CE(s·E·Aᵀ, diag)]
+/// with s = exp(logit_scale_a).
+/// </summary>
+public static class GlobalContrastiveLoss
+{
+    /// <summary>Initial value of the learnable log-temperature <c>logit_scale_a</c>: log(1/0.07).</summary>
+    public static readonly double InitialLogitScale = Math.Log(1 / 0.07);
+
+    /// <summary>Upper clamp of <c>logit_scale_a</c> (CLAP clamps it to [0, log 100] after every optimiser step).</summary>
+    public static readonly double MaxLogitScale = Math.Log(100);
+
+    /// <summary>The loss for matched rows: audio [N, d] and text [N, d]; <paramref name="logitScaleExp"/> = exp(logit_scale_a), a scalar.</summary>
+    public static Tensor Compute(Tensor audio, Tensor text, Tensor logitScaleExp)
+    {
+        if (audio.ndim != 2 || text.ndim != 2 || audio.shape[0] != text.shape[0] || audio.shape[1] != text.shape[1])
+        {
+            throw new ArgumentException($"Global loss needs matched [N, d] audio and text features, got [{string.Join(",", audio.shape)}] and [{string.Join(",", text.shape)}].");
+        }
+        using var scope = NewDisposeScope();
+        var logitsPerAudio = logitScaleExp * audio.matmul(text.t());
+        var logitsPerText = logitsPerAudio.t();
+        var labels = arange(audio.shape[0], dtype: ScalarType.Int64, device: audio.device);
+        var loss = (F.cross_entropy(logitsPerAudio, labels) + F.cross_entropy(logitsPerText, labels)) / 2;
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Clamps the raw log-temperature parameter in place to [0, log 100], as CLAP does after each step.</summary>
+    public static void ClampLogitScale(Tensor logitScale)
+    {
+        using var _ = no_grad();
+        logitScale.clamp_(0, MaxLogitScale);
+    }
+}
+
+/// <summary>
+/// Frame-wise sigmoid SED loss (paper Eqs. 4–5, official <c>FramewiseContrastiveLoss</c>): with
+/// ℓ[i,j,t] = α_j·⟨a[i,t], e_j⟩ + sg(β_j) and z ∈ {0,1},
+/// L = Σ mask[i,j]·−log σ((2z−1)·ℓ) / Σ mask / T, mask = audio_mask[:,None]·text_mask[None].
+/// The bias β is detached: this loss never trains MLP_β (that is the prior loss's job).
+/// </summary>
+public static class FramewiseSigmoidLoss
+{
+    /// <summary>
+    /// Straightforward computation that materialises the whole [B, K, T] logit tensor with its graph.
+    /// localAudio [B, T, d], text [K, d], logitScale α [K] (already exp(·)·exp(aed_logit_scale)),
+    /// logitBias β [K] (detached here), labels [B, K, T] in {0,1}, audioMask [B], textMask [K] (0/1, any dtype).
+    /// </summary>
+    public static Tensor Compute(Tensor localAudio, Tensor text, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor audioMask, Tensor textMask)
+    {
+        CheckShapes(localAudio, text, logitScale, logitBias, labels, audioMask, textMask);
+        using var scope = NewDisposeScope();
+        var pairMask = PairMask(audioMask, textMask, localAudio.dtype);
+        var sum = BlockSum(localAudio, text, logitScale, logitBias.detach(), labels, pairMask);
+        var loss = sum / pairMask.sum() / localAudio.shape[1];
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Same value and gradient as <see cref="Compute"/>, but the logits are formed one block of text slots (and of
+    /// clips) at a time, in the forward pass without a graph and again, block by block, in the backward pass, so peak
+    /// memory grows with the block size instead of with K (see <see cref="FramewiseLossAccumulator"/>).
+    /// </summary>
+    public static Tensor ComputeBlocked(Tensor localAudio, Tensor text, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor audioMask, Tensor textMask, FramewiseBlocking blocking)
+    {
+        CheckShapes(localAudio, text, logitScale, logitBias, labels, audioMask, textMask);
+        blocking.Validate();
+        return BlockedFramewiseLossFunction.apply(localAudio, text, logitScale, logitBias.detach(), labels, audioMask, textMask, blocking.TextBlockSize, blocking.ClipBlockSize);
+    }
+
+    /// <summary>mask[i,j] = audio_mask[i]·text_mask[j] as a float tensor [B, K].</summary>
+    internal static Tensor PairMask(Tensor audioMask, Tensor textMask, ScalarType dtype) =>
+        audioMask.to_type(dtype).unsqueeze(1) * textMask.to_type(dtype).unsqueeze(0);
+
+    /// <summary>Σ mask[i,j]·−log σ((2z−1)·ℓ[i,j,t]) over one block; <paramref name="logitBias"/> must already be detached.</summary>
+    internal static Tensor BlockSum(Tensor localAudio, Tensor text, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor pairMask)
+    {
+        using var scope = NewDisposeScope();
+        // [B, T, d] x [d, K] -> [B, T, K] -> [B, K, T]
+        var similarity = localAudio.matmul(text.t()).transpose(1, 2);
+        var logits = logitScale.view(1, -1, 1) * similarity + logitBias.view(1, -1, 1);
+        var sign = labels * 2 - 1;
+        var perFrame = -F.logsigmoid(sign * logits);
+        var sum = (pairMask.unsqueeze(2) * perFrame).sum();
+        return sum.MoveToOuterDisposeScope();
+    }
+
+    private static void CheckShapes(Tensor localAudio, Tensor text, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor audioMask, Tensor textMask)
+    {
+        if (localAudio.ndim != 3 || text.ndim != 2 || localAudio.shape[2] != text.shape[1])
+        {
+            throw new ArgumentException($"Frame-wise loss needs local audio [B, T, d] and text [K, d], got [{string.Join(",", localAudio.shape)}] and [{string.Join(",", text.shape)}].");
+        }
+        long b = localAudio.shape[0], t = localAudio.shape[1], k = text.shape[0];
+        if (logitScale.shape.SequenceEqual([k]) is false || logitBias.shape.SequenceEqual([k]) is false || textMask.shape.SequenceEqual([k]) is false)
+        {
+            throw new ArgumentException($"Per-text logit scale, bias and text mask must have shape [{k}].");
+        }
+        if (audioMask.shape.SequenceEqual([b]) is false || labels.shape.SequenceEqual([b, k, t]) is false)
+        {
+            throw new ArgumentException($"Audio mask must be [{b}] and labels [{b}, {k}, {t}], got [{string.Join(",", audioMask.shape)}] and [{string.Join(",", labels.shape)}].");
+        }
+    }
+}
+
+/// <summary>
+/// Prior loss (paper Eq. 10, official <c>PriorLoss</c>): trains MLP_β alone to predict the batch's per-text
+/// positive-frame rate p̄_j = Σ_{i,t} z[i,j,t] / (Σ_i audio_mask_i · T), as Σ_j text_mask_j·BCEWithLogits(β_j, p̄_j) / Σ_j text_mask_j.
+/// As in the official code, positives of masked-out clips still count in the numerator.
+/// </summary>
+public static class PriorLoss
+{
+    /// <summary>logitBias β [K] (not detached: this is what trains it), labels [B, K, T], audioMask [B], textMask [K].</summary>
+    public static Tensor Compute(Tensor logitBias, Tensor labels, Tensor audioMask, Tensor textMask)
+    {
+        using var scope = NewDisposeScope();
+        long t = labels.shape[2];
+        var target = labels.sum(dim: 2).sum(dim: 0) / (audioMask.to_type(labels.dtype).sum() * t);
+        var weight = textMask.to_type(logitBias.dtype);
+        weight = weight / weight.sum();
+        var perText = F.binary_cross_entropy_with_logits(logitBias, target, reduction: nn.Reduction.None);
+        var loss = (weight * perText).sum();
+        return loss.MoveToOuterDisposeScope();
+    }
+}

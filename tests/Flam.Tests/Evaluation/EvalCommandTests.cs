@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Flam.Audio;
+using Flam.Cli;
+
+namespace Flam.Tests.Evaluation;
+
+/// <summary>
+/// <c>flam eval sed</c> end to end on the micro fixture model (random weights: the test checks the report's shape,
+/// its internal consistency and that <c>flam score</c> on the written score files gives the same numbers).
+/// </summary>
+public sealed class EvalCommandTests
+{
+    private static string[] ModelArgs() =>
+    [
+        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
+        "--config", FixturePaths.Get("model", "micro", "config.json"),
+        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
+    ];
+
+    private static string Manifest()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var random = new Random(5);
+        var lines = new List<string>();
+        (string Text, double On, double Off)[][] events =
+        [
+            [("people play a game", 1.0, 3.5), ("time", 2.0, 6.0)],
+            [("time", 0.5, 1.5), ("time", 7.0, 9.0)],
+            [("people play a game", 4.0, 9.5)],
+        ];
+        for (var c = 0; c < events.Length; c++)
+        {
+            var samples = Enumerable.Range(0, 10 * 48000).Select(_ => (float)(random.NextDouble() - 0.5) * 0.3f).ToArray();
+            WavWriter.Write(Path.Combine(dir, $"clip{c}.wav"), samples, 48000);
+            var ev = string.Join(", ", events[c].Select(e => $"{{\"text\": \"{e.Text}\", \"onset\": {e.On}, \"offset\": {e.Off}}}"));
+            lines.Add($"{{\"audio\": \"clip{c}.wav\", \"duration\": 10.0, \"captions\": [], \"tags\": [], \"events\": [{ev}]}}");
+        }
+        var path = Path.Combine(dir, "test.jsonl");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public async Task ReportIsCompleteAndScoreFilesReproduceIt()
+    {
+        var manifest = Manifest();
+        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "report");
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", manifest, "--out", outDir, .. ModelArgs()], new StringWriter(), stderr);
+        Assert.True(code == 0, stderr.ToString());
+        foreach (var name in new[] { "report.json", "report.md", "psd_roc.png", "f1_threshold.png", "ground_truth.tsv", "durations.tsv" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, name)), name);
+        }
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir, "scores"), "*.tsv").Length);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
+        foreach (var key in new[] { "open_vocabulary_auroc", "open_vocabulary_auroc_clip_mean", "spearman_alignment" })
+        {
+            var v = MetricFixture.Number(report["extra"]![key]);
+            Assert.True(v is >= -1 and <= 1, $"{key} = {v}");
+        }
+        Assert.Equal(19, report["threshold_curve"]!["f1"]!.AsArray().Count);
+
+        var json = Path.Combine(outDir, "rescored.json");
+        code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(outDir, "scores"), "--ground-truth", Path.Combine(outDir, "ground_truth.tsv"),
+            "--durations", Path.Combine(outDir, "durations.tsv"), "--json", json], new StringWriter(), stderr);
+        Assert.True(code == 0, stderr.ToString());
+        var rescored = JsonNode.Parse(File.ReadAllText(json))!;
+        foreach (var key in new[] { "psds1", "psds2" })
+        {
+            MetricFixture.Close(MetricFixture.Number(report["metrics"]![key]!["psds"]), MetricFixture.Number(rescored[key]!["psds"]), key);
+        }
+        MetricFixture.Close(MetricFixture.Number(report["metrics"]!["segment_auroc_1s"]!["auroc"]!["mean"]),
+            MetricFixture.Number(rescored["segment_auroc_1s"]!["auroc"]!["mean"]), "segment AUROC");
+    }
+
+    [Fact]
+    public async Task ManifestWithoutEventsIsRejectedBeforeLoadingTheModel()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(dir, "m.jsonl");
+        WavWriter.Write(Path.Combine(dir, "a.wav"), new float[48000], 48000);
+        File.WriteAllText(path, "{\"audio\": \"a.wav\", \"duration\": 1.0, \"captions\": [\"x\"], \"tags\": []}\n");
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", path, "--out", Path.Combine(dir, "r"), "--checkpoint", Path.Combine(dir, "missing.pth")], new StringWriter(), stderr);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("no clip has timed events", stderr.ToString());
+    }
+}
