@@ -31,10 +31,12 @@ public sealed class RobertaPackingTests
         using var noGrad = no_grad();
         var padded = roberta.PooledPadded(ids, mask);
         var packed = roberta.PooledPacked(ids, mask);
-        Assert.True((padded - packed).abs().max().item<float>() < 1e-5);
+        float packedDiff = (padded - packed).abs().max().item<float>();
+        Assert.True(packedDiff < 1e-4, $"packed vs padded: {packedDiff}");
         Assert.True(padded.std(0).mean().item<float>() > 0.1, "texts should give different outputs");
         // forward picks the packed path; trimming the padding columns changes nothing either.
         var trimmed = roberta.forward(ids[.., ..77], mask);
-        Assert.True((padded - trimmed).abs().max().item<float>() < 1e-5);
+        float trimmedDiff = (padded - trimmed).abs().max().item<float>();
+        Assert.True(trimmedDiff < 1e-4, $"forward vs padded: {trimmedDiff}");
     }
 }
