@@ -19,6 +19,7 @@ public static class FlamApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(SynthesizeCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DetectCommand.Create());
         return root;
     }
