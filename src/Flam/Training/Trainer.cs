@@ -80,6 +80,16 @@ public sealed class Trainer
         }
 
         var config = resumeFrom is not null ? FlamConfig.FromNameOrFile(Path.Combine(resumeFrom, FlamModel.ConfigFileName)) : ResolveConfig(o.Config);
+        // Data first: a bad manifest fails before any model is built.
+        var data = new TrainingData(o, config.Audio.ClipSamples);
+        if (data.SkippedMissingAudio > 0)
+        {
+            _progress.WriteLine($"Skipped {data.SkippedMissingAudio} manifest entries whose audio is missing (--skip-missing).");
+        }
+        // Label frames cover the model's clip window, whatever its length in this config.
+        var batches = o.Batches with { ClipSeconds = (double)config.Audio.ClipSamples / Audio.AudioFile.FlamSampleRate };
+        var validation = o.ValidationManifest is null ? null : ValidationSet.Read(o.ValidationManifest, config.Audio.ClipSamples, batches, o.SkipMissing);
+
         manual_seed(o.Seed);
         using var model = resumeFrom is not null ? LoadInto(createModel, config, Path.Combine(resumeFrom, FlamModel.WeightsFileName))
             : o.Init is not null ? LoadInto(createModel, config, o.Init)
@@ -99,14 +109,6 @@ public sealed class Trainer
         var logPath = Path.Combine(o.OutputDirectory, "log.jsonl");
         TruncateLog(logPath, startStep);
 
-        var data = new TrainingData(o, config.Audio.ClipSamples);
-        if (data.SkippedMissingAudio > 0)
-        {
-            _progress.WriteLine($"Skipped {data.SkippedMissingAudio} manifest entries whose audio is missing (--skip-missing).");
-        }
-        // Label frames cover the model's clip window, whatever its length in this config.
-        var batches = o.Batches with { ClipSeconds = (double)config.Audio.ClipSamples / Audio.AudioFile.FlamSampleRate };
-        var validation = o.ValidationManifest is null ? null : ValidationSet.Read(o.ValidationManifest, config.Audio.ClipSamples, batches, o.SkipMissing);
         var loss = new FlamLoss(o.Loss);
         int frames = config.Audio.Frames;
         if (o.Stage == 2 && frames != batches.Frames)
