@@ -117,6 +117,12 @@ public sealed class Trainer
         }
         int endStep = Math.Min(o.Steps, o.StopAfter ?? o.Steps);
 
+        if (validation is not null && startStep == 0)
+        {
+            double initial = validation.MeanFrameAuroc(model, textEncoder, device, o.BatchSize);
+            _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"initial val frame AUROC {initial:F3} ({validation.ClipCount} clips, {validation.TextCount} descriptions)"));
+        }
+
         var prefetch = new Dictionary<int, Task<PreparedClip[][]>>();
         Task<PreparedClip[][]> Schedule(int step) => Task.Run(() => Enumerable.Range(0, o.GradientAccumulation).Select(m => data.Prepare(step, m)).ToArray(), cancel);
         for (int s = startStep; s < Math.Min(endStep, startStep + 1 + o.Prefetch); s++) prefetch[s] = Schedule(s);
