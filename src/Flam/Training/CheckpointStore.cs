@@ -53,7 +53,7 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Writes a checkpoint and prunes old ones; returns its folder.</summary>
-    public string Save(FlamModel model, AdamW optimizer, TrainerState state)
+    public string Save(FlamModel model, AdamWOptimizer optimizer, TrainerState state)
     {
         var final = PathOf(state.Step);
         WriteFolder(final, model, optimizer, state);
@@ -65,7 +65,7 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Writes a checkpoint folder at <paramref name="final"/> (replacing one that exists) through a temporary folder and a rename.</summary>
-    public void WriteFolder(string final, FlamModel model, AdamW optimizer, TrainerState state)
+    public void WriteFolder(string final, FlamModel model, AdamWOptimizer optimizer, TrainerState state)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(final))!;
         try
@@ -111,7 +111,7 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Reads the trainer state and optimiser state of a checkpoint folder into <paramref name="optimizer"/>.</summary>
-    public static TrainerState LoadState(string folder, AdamW optimizer)
+    public static TrainerState LoadState(string folder, AdamWOptimizer optimizer)
     {
         var statePath = Path.Combine(folder, StateFileName);
         TrainerState state;

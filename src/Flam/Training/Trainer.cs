@@ -96,7 +96,7 @@ public sealed class Trainer
             : (createModel?.Invoke(config) ?? FlamModel.Create(config));
         model.to(device);
         model.AudioBranch.TrainingAugmentation = SpecAugment.FrequencyStripes(o.FrequencyStripes, o.FrequencyStripeWidth);
-        using var optimizer = new AdamW(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
+        using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
         int startStep = 0;
         double? best = null;
         if (resumeFrom is not null)

@@ -131,7 +131,7 @@ public class TrainerBadInputTests
         var root = FixturePaths.NewTempDirectory();
         var config = FlamConfig.FromNameOrFile(TrainerTests.ShortClipConfig(root));
         using var model = FlamModel.Create(config);
-        using var optimizer = new AdamW(model.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
+        using var optimizer = new AdamWOptimizer(model.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
         var store = new CheckpointStore(root, keep: 3);
         var first = store.Save(model, optimizer, new TrainerState(1, 0, 2, 10, null));
         var before = Directory.GetFiles(first).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);

@@ -6,15 +6,15 @@ namespace Flam.Training;
 /// <summary>
 /// AdamW (Loshchilov &amp; Hutter) with decoupled weight decay, written out so that its state is a plain set of
 /// named tensors that checkpoints store in safetensors and restore bit-for-bit; the update is PyTorch's
-/// <c>torch.optim.AdamW</c> (non-fused, non-amsgrad) operation for operation.
+/// <c>torch.optim.AdamWOptimizer</c> (non-fused, non-amsgrad) operation for operation.
 /// </summary>
-public sealed class AdamW : IDisposable
+public sealed class AdamWOptimizer : IDisposable
 {
     private readonly List<(string Name, Parameter Parameter, bool Decay, Tensor ExpAvg, Tensor ExpAvgSq)> _slots = [];
     private readonly double _beta1, _beta2, _epsilon, _weightDecay;
 
     /// <summary>Creates the optimiser over the trainable parameters (those with requires_grad).</summary>
-    public AdamW(IEnumerable<(string Name, Parameter Parameter)> parameters, double beta1, double beta2, double epsilon, double weightDecay)
+    public AdamWOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, double beta1, double beta2, double epsilon, double weightDecay)
     {
         (_beta1, _beta2, _epsilon, _weightDecay) = (beta1, beta2, epsilon, weightDecay);
         foreach (var (name, p) in parameters)
