@@ -7,6 +7,7 @@ using Flam.Training;
 namespace Flam.Tests.Training;
 
 /// <summary>Every bad-input case of the training issue: a clear error naming the file and the problem, exit code 1.</summary>
+[Collection(TrainingCollection.Name)]
 public class TrainerBadInputTests
 {
     private static async Task<(int Code, string Out, string Err)> Run(params string[] args)

@@ -42,6 +42,7 @@ internal static class SyntheticSet
     }
 }
 
+[Collection(TrainingCollection.Name)]
 public class TrainerTests
 {
     private static readonly Lazy<RobertaTokenizer> Tokenizer = new(() => RobertaTokenizer.Load(FixturePaths.Get("tokenizer", "tiny")));
