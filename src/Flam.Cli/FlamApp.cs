@@ -22,6 +22,7 @@ public static class FlamApp
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SynthesizeCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         return root;

@@ -7,7 +7,8 @@ namespace Flam.Benchmarks.Training;
 
 /// <summary>
 /// Peak memory and time of the frame-wise loss forward+backward, naive vs blocked, at equal gradient.
-/// Run: <c>dotnet run -c Release --project bench/Flam.Benchmarks -- frame-loss-memory [B K T d block]</c>.
+/// Run: <c>dotnet run -c Release --project bench/Flam.Benchmarks -- frame-loss-memory [B K T d block threads]</c>.
+/// On a busy machine use 1 thread: many small parallel ops (the blocked loss) then stall on OpenMP barriers.
 /// Method: glibc is told to serve every allocation ≥ 64 KiB with its own mmap and never to keep freed memory
 /// (mallopt M_MMAP_THRESHOLD, which also switches off the dynamic threshold), and libtorch's CPU allocator does
 /// not cache, so the resident set follows live tensor memory. Before each run the kernel's peak-RSS counter is
@@ -27,7 +28,7 @@ internal static class FrameLossMemory
         int b = Arg(args, 0, 64), k = Arg(args, 1, 320), t = Arg(args, 2, 32), d = Arg(args, 3, 512), block = Arg(args, 4, 32);
         MallOpt(MmapThreshold, 64 * 1024);
         MallOpt(TrimThreshold, 0);
-        set_num_threads(Math.Max(1, Environment.ProcessorCount));
+        set_num_threads(Arg(args, 5, Environment.ProcessorCount));
         manual_seed(0);
         var audio = nn.functional.normalize(randn(b, t, d), dim: -1).requires_grad_(true);
         var text = nn.functional.normalize(randn(k, d), dim: -1).requires_grad_(true);

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Training;
 
 /// <summary>The blocked frame-wise loss against the naive one (its slow, obviously-right twin).</summary>
+[Collection(TrainingCollection.Name)]
 public class BlockedFramewiseLossTests
 {
     private sealed record Problem(Tensor RawAudio, Tensor RawText, Tensor Projection, Tensor RawScale, Tensor Bias, Tensor Labels, Tensor AudioMask, Tensor TextMask);

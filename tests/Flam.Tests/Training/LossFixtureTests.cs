@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Training;
 
 /// <summary>Every loss value and gradient of Fixtures/model/micro/losses.safetensors (official openflam code).</summary>
+[Collection(TrainingCollection.Name)]
 public class LossFixtureTests
 {
     private static readonly Lazy<(Dictionary<string, Tensor> Outputs, Dictionary<string, Tensor> Inputs, Dictionary<string, Tensor> Losses)> Data = new(() => (

@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flam.Evaluation;
+using Flam.IO;
+using Flam.Model;
+using Flam.Model.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Flam.Training;
+
+/// <summary>Text features for a list of texts: tokenizer + the model's text tower, or a frozen encoder feeding the heads.</summary>
+public interface ITrainingTextEncoder
+{
+    /// <summary>Projected features, α and β of <paramref name="texts"/> (non-empty, lower-cased) with the model's current weights.</summary>
+    TextFeatures Encode(FlamModel model, IReadOnlyList<string> texts);
+}
+
+/// <summary>The official path: a tokenizer and the model's own (trainable) text tower.</summary>
+public sealed class TokenizedTextEncoder(ITextTokenizer tokenizer) : ITrainingTextEncoder
+{
+    /// <inheritdoc />
+    public TextFeatures Encode(FlamModel model, IReadOnlyList<string> texts)
+    {
+        var tokens = tokenizer.EncodeBatch(texts, TokenPadding.Longest);
+        using var ids = tensor(tokens.InputIds, [tokens.Count, tokens.Length]);
+        using var mask = tensor(tokens.AttentionMask, [tokens.Count, tokens.Length]);
+        return model.EncodeText(ids, mask);
+    }
+}
+
+/// <summary>What a finished run reports.</summary>
+/// <param name="Steps">Optimiser steps completed (including those before a resume).</param>
+/// <param name="FirstLoss">Loss of the first step of this invocation.</param>
+/// <param name="LastLoss">Loss of the last step.</param>
+/// <param name="LastValidation">Last validation frame AUROC, or null.</param>
+/// <param name="BestValidation">Best validation frame AUROC, or null.</param>
+/// <param name="ClipsDropped">SED clips dropped because their texts did not fit the K slots.</param>
+/// <param name="Elapsed">Wall time of this invocation.</param>
+public sealed record TrainingSummary(int Steps, double FirstLoss, double LastLoss, double? LastValidation, double? BestValidation, long ClipsDropped, TimeSpan Elapsed);
+
+/// <summary>
+/// The FLAM trainer: stage 1 (global loss) or stage 2 (global + frame-wise + prior), AdamW with warm-up and decay,
+/// gradient clipping and accumulation, background data preparation, atomic checkpoints with exact resume,
+/// JSONL log and validation by mean frame AUROC.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainingOptions _options;
+    private readonly TextWriter _progress;
+
+    /// <summary>A trainer for <paramref name="options"/>; progress lines go to <paramref name="progress"/>.</summary>
+    public Trainer(TrainingOptions options, TextWriter progress)
+    {
+        options.Validate();
+        _options = options;
+        _progress = progress;
+    }
+
+    /// <summary>The model config a --config value names: an HTSAT preset (tiny, base, large, base-12hz, cpu-small) with the v1 text side, v1-base, or a JSON file.</summary>
+    public static FlamConfig ResolveConfig(string nameOrFile) =>
+        HtsatConfig.FromName(nameOrFile) is { } audio && !File.Exists(nameOrFile)
+            ? FlamConfig.V1Base with { Name = nameOrFile, Audio = audio }
+            : FlamConfig.FromNameOrFile(nameOrFile);
+
+    /// <summary>Runs to <see cref="TrainingOptions.Steps"/>; <paramref name="createModel"/> builds a fresh model for a config (null: the config's own text tower).</summary>
+    public TrainingSummary Run(ITrainingTextEncoder textEncoder, Func<FlamConfig, FlamModel>? createModel = null, CancellationToken cancel = default)
+    {
+        var o = _options;
+        var watch = Stopwatch.StartNew();
+        var device = Runtime.TorchRuntime.Device(o.Device);
+        PrepareOutputDirectory(o.OutputDirectory);
+        var store = new CheckpointStore(o.OutputDirectory, o.KeepCheckpoints);
+        string? resumeFrom = o.Resume ? store.Latest() : null;
+        if (o.Resume && resumeFrom is null)
+        {
+            _progress.WriteLine($"No checkpoint in '{o.OutputDirectory}' to resume from; starting from step 0.");
+        }
+
+        var config = resumeFrom is not null ? FlamConfig.FromNameOrFile(Path.Combine(resumeFrom, FlamModel.ConfigFileName)) : ResolveConfig(o.Config);
+        // Data first: a bad manifest fails before any model is built.
+        var data = new TrainingData(o, config.Audio.ClipSamples);
+        if (data.SkippedMissingAudio > 0)
+        {
+            _progress.WriteLine($"Skipped {data.SkippedMissingAudio} manifest entries whose audio is missing (--skip-missing).");
+        }
+        // Label frames cover the model's clip window, whatever its length in this config.
+        var batches = o.Batches with { ClipSeconds = (double)config.Audio.ClipSamples / Audio.AudioFile.FlamSampleRate };
+        var validation = o.ValidationManifest is null ? null : ValidationSet.Read(o.ValidationManifest, config.Audio.ClipSamples, batches, o.SkipMissing);
+
+        manual_seed(o.Seed);
+        using var model = resumeFrom is not null ? LoadInto(createModel, config, Path.Combine(resumeFrom, FlamModel.WeightsFileName))
+            : o.Init is not null ? LoadInto(createModel, config, o.Init)
+            : (createModel?.Invoke(config) ?? FlamModel.Create(config));
+        model.to(device);
+        model.AudioBranch.TrainingAugmentation = SpecAugment.FrequencyStripes(o.FrequencyStripes, o.FrequencyStripeWidth);
+        using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
+        int startStep = 0;
+        double? best = null;
+        if (resumeFrom is not null)
+        {
+            var state = CheckpointStore.LoadState(resumeFrom, optimizer);
+            startStep = state.Step;
+            best = state.BestValidation;
+            _progress.WriteLine($"Resuming from '{resumeFrom}' at step {startStep}.");
+        }
+        var logPath = Path.Combine(o.OutputDirectory, "log.jsonl");
+        TruncateLog(logPath, startStep);
+
+        var loss = new FlamLoss(o.Loss);
+        int frames = config.Audio.Frames;
+        if (o.Stage == 2 && frames != batches.Frames)
+        {
+            throw new FlamException($"Config '{config.Name}' yields {frames} frames per clip but SED batches use {batches.Frames}.");
+        }
+        int endStep = Math.Min(o.Steps, o.StopAfter ?? o.Steps);
+
+        if (validation is not null && startStep == 0)
+        {
+            double initial = validation.MeanFrameAuroc(model, textEncoder, device, o.BatchSize);
+            _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"initial val frame AUROC {initial:F3} ({validation.ClipCount} clips, {validation.TextCount} descriptions)"));
+        }
+
+        var prefetch = new Dictionary<int, Task<PreparedClip[][]>>();
+        Task<PreparedClip[][]> Schedule(int step) => Task.Run(() => Enumerable.Range(0, o.GradientAccumulation).Select(m => data.Prepare(step, m)).ToArray(), cancel);
+        for (int s = startStep; s < Math.Min(endStep, startStep + 1 + o.Prefetch); s++) prefetch[s] = Schedule(s);
+
+        double firstLoss = double.NaN, lastLoss = double.NaN;
+        double? lastValidation = null;
+        long dropped = 0;
+        string? lastCheckpoint = resumeFrom;
+        var runWatch = Stopwatch.StartNew();
+        int clipsSeen = 0;
+        for (int step = startStep; step < endStep; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var micro = WaitFor(prefetch[step]);
+            prefetch.Remove(step);
+            int ahead = step + 1 + o.Prefetch;
+            if (ahead < endStep) prefetch[ahead] = Schedule(ahead);
+
+            model.train();
+            double lr = LearningRateSchedule.At(step, o.Steps, o.LearningRate, o.MinLearningRate, o.WarmupSteps, o.Decay);
+            var components = new Dictionary<string, double>();
+            double total = 0;
+            for (int m = 0; m < micro.Length; m++)
+            {
+                using var scope = NewDisposeScope();
+                manual_seed(HashCode.Combine(o.Seed, step, m, 0x70c4));
+                var (result, droppedHere) = Forward(model, textEncoder, loss, micro[m], device, batches);
+                dropped += droppedHere;
+                double value = result.Total.item<float>();
+                if (!double.IsFinite(value))
+                {
+                    throw new FlamException($"The loss became {value} at step {step + 1} (micro-batch {m + 1}); training stopped. " +
+                        (lastCheckpoint is null ? "No checkpoint was written yet." : $"The last good checkpoint '{lastCheckpoint}' is untouched.") +
+                        " Lower --lr or check the data for broken audio.");
+                }
+                (result.Total / o.GradientAccumulation).backward();
+                total += value / o.GradientAccumulation;
+                Accumulate(components, "global", result.Global, o.GradientAccumulation);
+                Accumulate(components, "framewise", result.Framewise, o.GradientAccumulation);
+                Accumulate(components, "prior", result.Prior, o.GradientAccumulation);
+                clipsSeen += micro[m].Length;
+            }
+            double gradNorm = o.GradientClip > 0 ? nn.utils.clip_grad_norm_(optimizer.Parameters, o.GradientClip) : double.NaN;
+            optimizer.Step(lr);
+            optimizer.ZeroGrad();
+            GlobalContrastiveLoss.ClampLogitScale(model.LogitScaleA);
+            if (step == startStep) firstLoss = total;
+            lastLoss = total;
+            int done = step + 1;
+
+            var record = new JsonObject { ["step"] = done, ["loss"] = total, ["lr"] = lr };
+            foreach (var (k, v) in components) record[k] = v;
+            if (double.IsFinite(gradNorm)) record["grad_norm"] = gradNorm;
+            double clipsPerSecond = clipsSeen / Math.Max(1e-9, runWatch.Elapsed.TotalSeconds);
+            record["clips_per_second"] = clipsPerSecond;
+            if (dropped > 0) record["clips_dropped"] = dropped;
+
+            if (validation is not null && (done % o.ValidateEvery == 0 || done == endStep))
+            {
+                lastValidation = validation.MeanFrameAuroc(model, textEncoder, device, o.BatchSize);
+                record["val_frame_auroc"] = lastValidation;
+                if (best is null || lastValidation > best)
+                {
+                    best = lastValidation;
+                    store.WriteFolder(Path.Combine(o.OutputDirectory, "best"), model, optimizer, new TrainerState(done, o.Seed, o.Stage, o.Steps, best));
+                }
+            }
+            File.AppendAllText(logPath, record.ToJsonString() + "\n");
+            var eta = TimeSpan.FromSeconds((o.Steps - done) * runWatch.Elapsed.TotalSeconds / Math.Max(1, done - startStep));
+            var parts = string.Join(" ", components.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}")));
+            var validationText = lastValidation is { } auroc && record.ContainsKey("val_frame_auroc") ? string.Create(CultureInfo.InvariantCulture, $" val frame AUROC {auroc:F3}") : "";
+            _progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"step {done}/{o.Steps} loss {total:F4} {parts} lr {lr:E2} {clipsPerSecond:F2} clips/s ETA {eta:hh\\:mm\\:ss}{validationText}"));
+
+            if (done % o.CheckpointEvery == 0 || done == endStep)
+            {
+                lastCheckpoint = store.Save(model, optimizer, new TrainerState(done, o.Seed, o.Stage, o.Steps, best));
+            }
+        }
+        model.Save(o.OutputDirectory);
+        return new TrainingSummary(endStep, firstLoss, lastLoss, lastValidation, best, dropped, watch.Elapsed);
+    }
+
+    private (FlamLossResult Result, int Dropped) Forward(FlamModel model, ITrainingTextEncoder textEncoder, FlamLoss loss, PreparedClip[] clips, Device device, SedBatchOptions batches)
+    {
+        var o = _options;
+        int b = clips.Length, samples = clips[0].Waveform.Length;
+        var flat = new float[(long)b * samples];
+        for (int i = 0; i < b; i++) clips[i].Waveform.CopyTo(flat, (long)i * samples);
+        var waveform = tensor(flat, [b, samples]).to(device);
+        var audio = model.EncodeAudio(waveform);
+
+        var globalIndex = Enumerable.Range(0, b).Where(i => clips[i].Text is not null).ToArray();
+        SedBatch? sed = o.Stage == 2 ? SedBatchBuilder.Build(clips.Select(c => c.Events).ToList(), b, batches) : null;
+        bool hasSed = sed is not null && sed.TextCount > 0;
+        var texts = globalIndex.Select(i => clips[i].Text!).Concat(hasSed ? sed!.Texts.Take(sed.TextCount) : []).ToList();
+        if (texts.Count == 0 || (globalIndex.Length < 2 && !hasSed))
+        {
+            throw new FlamException("A batch has no usable text: stage 1 needs clips with captions or tags (at least two per batch), stage 2 clips with events or captions.");
+        }
+        var text = textEncoder.Encode(model, texts);
+        GlobalLossInputs? global = globalIndex.Length >= 2
+            ? new GlobalLossInputs(audio.GlobalMeanOfLocal.index_select(0, tensor(globalIndex.Select(i => (long)i).ToArray()).to(device)),
+                text.Features.narrow(0, 0, globalIndex.Length), model.LogitScaleAExp)
+            : null;
+        SedLossInputs? sedInputs = null;
+        if (hasSed)
+        {
+            int g = globalIndex.Length, k = sed!.TextCount;
+            // Only the real texts are encoded: padded slots are masked, so they add nothing to loss or gradient.
+            sedInputs = new SedLossInputs(audio.Local, text.Features.narrow(0, g, k), text.LogitScale.narrow(0, g, k), model.AedLogitScaleExp,
+                text.LogitBias.narrow(0, g, k), sed.Labels.narrow(1, 0, k).to(device), sed.AudioMask.to(device), sed.TextMask.narrow(0, 0, k).to(device));
+        }
+        var result = loss.Compute(global, sedInputs);
+        return (result, sed?.DroppedClips.Count ?? 0);
+    }
+
+    private static FlamModel LoadInto(Func<FlamConfig, FlamModel>? createModel, FlamConfig config, string checkpoint)
+    {
+        if (createModel is null) return FlamModel.Load(checkpoint, config);
+        var model = createModel(config);
+        var state = checkpoint.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+            ? Model.Checkpoints.SafeTensors.Load(checkpoint)
+            : Model.Checkpoints.PyTorchCheckpoint.Load(checkpoint);
+        try
+        {
+            model.LoadStateDict(state, checkpoint);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+        return model;
+    }
+
+    private static void Accumulate(Dictionary<string, double> components, string name, Tensor? value, int accumulation)
+    {
+        if (value is null) return;
+        components[name] = components.GetValueOrDefault(name) + value.item<float>() / accumulation;
+    }
+
+    private static T WaitFor<T>(Task<T> task)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (AggregateException e) when (e.InnerException is FlamException f)
+        {
+            throw f;
+        }
+    }
+
+    private static void PrepareOutputDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, ".write-test-" + Guid.NewGuid().ToString("N")[..8]);
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FlamException($"Cannot write to the output folder '{directory}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Keeps only the log lines of steps already covered by the checkpoint we resume from.</summary>
+    private static void TruncateLog(string logPath, int keepThroughStep)
+    {
+        if (!File.Exists(logPath)) return;
+        var kept = File.ReadLines(logPath).Where(line =>
+        {
+            try
+            {
+                return JsonNode.Parse(line)?["step"]?.GetValue<int>() <= keepThroughStep;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }).ToList();
+        AtomicFile.WriteAllText(logPath, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
+    }
+}

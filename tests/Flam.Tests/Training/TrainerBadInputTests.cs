@@ -1,0 +1,151 @@
+using Flam.Audio;
+using Flam.Cli;
+using Flam.IO;
+using Flam.Model;
+using Flam.Training;
+
+namespace Flam.Tests.Training;
+
+/// <summary>Every bad-input case of the training issue: a clear error naming the file and the problem, exit code 1.</summary>
+[Collection(TrainingCollection.Name)]
+public class TrainerBadInputTests
+{
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await FlamApp.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string[] Args(string manifest, string output, params string[] more) =>
+    [
+        "train", "--train", manifest, "--config", TrainerTests.ShortClipConfig(Path.GetDirectoryName(manifest)!), "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
+        "--out", output, "--batch-size", "2", "--workers", "1", "--text-block", "2", .. (more.Contains("--steps") ? more : [.. more, "--steps", "1"]),
+    ];
+
+    private static string WriteLines(string dir, params string[] lines)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "bad.jsonl");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    private static string GoodLine(string audio = "clip000.wav") =>
+        $$"""{"audio": "{{audio}}", "duration": 2, "captions": ["a beep"], "tags": ["beep"], "events": [{"text": "beep", "onset": 0.5, "offset": 1.0}]}""";
+
+    [Fact]
+    public async Task LineThatIsNotJsonIsReportedWithItsNumber()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        SyntheticSet.Write(root, clips: 1, seed: 1);
+        var manifest = WriteLines(root, GoodLine(), "{not json");
+        var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
+        Assert.Equal(1, code);
+        Assert.Contains($"'{manifest}' line 2", err);
+    }
+
+    [Theory]
+    [InlineData(1.5, 2.5, "outside the clip")]
+    [InlineData(1.0, 1.0, "onset 1 ≥ offset 1")]
+    public async Task BadEventTimesAreReported(double onset, double offset, string expected)
+    {
+        var root = FixturePaths.NewTempDirectory();
+        SyntheticSet.Write(root, clips: 1, seed: 1);
+        var line = $$"""{"audio": "clip000.wav", "duration": 2, "captions": ["x"], "tags": [], "events": [{"text": "beep", "onset": {{onset}}, "offset": {{offset}}}]}""";
+        var manifest = WriteLines(root, line);
+        var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
+        Assert.Equal(1, code);
+        Assert.Contains("line 1", err);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public async Task EmptyManifestIsReported()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var manifest = WriteLines(root, "", "  ");
+        var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
+        Assert.Equal(1, code);
+        Assert.Contains($"'{manifest}' is empty", err);
+    }
+
+    [Fact]
+    public async Task MissingAudioFailsFastOrIsSkippedAndCounted()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var good = SyntheticSet.Write(root, clips: 2, seed: 1);
+        var manifest = WriteLines(root, [.. File.ReadAllLines(good), GoodLine("gone1.wav"), GoodLine("gone2.wav")]);
+        var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
+        Assert.Equal(1, code);
+        Assert.Contains("2 audio file(s) missing", err);
+        Assert.Contains("gone1.wav", err);
+        Assert.False(Directory.Exists(Path.Combine(root, "out", "checkpoints")));
+
+        (code, var output, err) = await Run(Args(manifest, Path.Combine(root, "out2"), "--skip-missing"));
+        Assert.True(code == 0, err);
+        Assert.Contains("Skipped 2 manifest entries", output);
+        Assert.True(File.Exists(Path.Combine(root, "out2", "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task UnwritableOutputFolderIsReported()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
+        var blocker = Path.Combine(root, "a-file");
+        File.WriteAllText(blocker, "");
+        var (code, _, err) = await Run(Args(manifest, Path.Combine(blocker, "out")));
+        Assert.Equal(1, code);
+        Assert.Contains("Cannot write to the output folder", err);
+        Assert.Contains(Path.Combine(blocker, "out"), err);
+    }
+
+    [Fact]
+    public async Task NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
+        var output = Path.Combine(root, "out");
+        var (code, _, err) = await Run(Args(manifest, output, "--checkpoint-every", "1"));
+        Assert.True(code == 0, err);
+        var checkpoint = Path.Combine(output, "checkpoints", "step-00000001");
+        var before = Directory.GetFiles(checkpoint).ToDictionary(f => f, File.ReadAllBytes);
+
+        // Broken audio: float samples so large that the power spectrum overflows and the loss is not finite.
+        var huge = Enumerable.Repeat(3e38f, 96000).ToArray();
+        WavWriter.Write(Path.Combine(root, "broken.wav"), huge, 48000, WavSampleFormat.Float32);
+        var broken = WriteLines(Path.Combine(root, "broken"), GoodLine("../broken.wav"));
+        (code, _, err) = await Run(Args(broken, output, "--resume", "--steps", "2"));
+        Assert.Equal(1, code);
+        Assert.Contains("The loss became", err);
+        Assert.Contains("at step 2", err);
+        Assert.Contains(checkpoint, err);
+        foreach (var (file, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(file));
+        Assert.Equal(["step-00000001"], Directory.GetDirectories(Path.Combine(output, "checkpoints")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void CrashDuringCheckpointWriteNeverCorruptsThePreviousOne()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var config = FlamConfig.FromNameOrFile(TrainerTests.ShortClipConfig(root));
+        using var model = FlamModel.Create(config);
+        using var optimizer = new AdamWOptimizer(model.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
+        var store = new CheckpointStore(root, keep: 3);
+        var first = store.Save(model, optimizer, new TrainerState(1, 0, 2, 10, null));
+        var before = Directory.GetFiles(first).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+
+        // The "process dies" after the weights of checkpoint 2 are on disk but before the rest.
+        store.AfterFileWritten = file => { if (file == FlamModel.WeightsFileName) throw new OperationCanceledException("killed"); };
+        Assert.Throws<OperationCanceledException>(() => store.Save(model, optimizer, new TrainerState(2, 0, 2, 10, null)));
+
+        Assert.Equal(first, store.Latest());
+        Assert.False(Directory.Exists(store.PathOf(2)));
+        Assert.Equal([Path.GetFileName(first)], Directory.GetFileSystemEntries(Path.Combine(root, "checkpoints")).Select(Path.GetFileName));
+        foreach (var (name, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(first, name)));
+        // And the surviving checkpoint loads.
+        Assert.Equal(1, CheckpointStore.LoadState(first, optimizer).Step);
+    }
+}
