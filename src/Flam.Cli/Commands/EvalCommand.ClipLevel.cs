@@ -40,7 +40,7 @@ internal static partial class EvalCommand
         }
     }
 
-    /// <summary>Loads the model and computes global audio features [clips, d] and text features [texts, d] (CPU, float64).</summary>
+    /// <summary>Loads the model and returns the cosine similarities clips x texts (row-major, float64) of global audio and text features.</summary>
     private static (string Model, double[] AudioByText) Similarities(ParseResult parse, ModelOptions o, ManifestFile file, IReadOnlyList<ManifestEntry> clips,
         IReadOnlyList<string> texts, TextWriter stderr)
     {
