@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using Flam.Audio;
 using Flam.Inference;
 using Flam.IO;
 using Flam.Model;
 using Flam.Model.Checkpoints;
-using Flam.Model.Text;
 using Flam.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -65,29 +63,13 @@ internal static class EmbedCommand
         var deviceName = TorchRuntime.Device(request.Device);
         using var model = FlamModel.Load(request.Checkpoint, request.Config is null ? null : FlamConfig.FromNameOrFile(request.Config), deviceName);
         var config = model.Config;
+        var extractor = new EmbeddingExtractor(model, bundle?.LoadTokenizer(config), AudioBatchSize, warning => stderr.WriteLine("warning: " + warning));
         var rows = new List<long[]>();
-        if (bundle is not null)
+        if (request.Texts.Length > 0)
         {
-            var batch = bundle.LoadTokenizer(config).EncodeBatch(request.Texts, TokenPadding.Longest, warning => stderr.WriteLine("warning: " + warning));
-            for (int r = 0; r < batch.Count; r++)
-            {
-                var row = batch.InputIds.AsSpan(r * batch.Length, batch.Length);
-                var tokens = batch.AttentionMask.AsSpan(r * batch.Length, batch.Length).ToArray().Count(m => m != 0);
-                rows.Add(row[..tokens].ToArray());
-            }
+            rows.AddRange(extractor.Tokenize(request.Texts));
         }
         rows.AddRange(parsedIds);
-        foreach (var (ids, index) in rows.Select((r, i) => (r, i)))
-        {
-            if (ids.Length > config.ContextLength)
-            {
-                throw new FlamException($"Text {index + 1} has {ids.Length} tokens; the model's context is {config.ContextLength}.");
-            }
-            if (ids.Any(id => id < 0 || id >= config.Text.VocabSize))
-            {
-                throw new FlamException($"Text {index + 1} has a token id outside the vocabulary 0..{config.Text.VocabSize - 1}.");
-            }
-        }
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -95,7 +77,7 @@ internal static class EmbedCommand
         AudioFeatures? audioFeatures = null;
         if (request.Audio.Length > 0)
         {
-            audioFeatures = EncodeAudio(model, request.Audio, deviceName, stderr);
+            audioFeatures = extractor.EncodeClips(request.Audio);
             outputs.Add(new("local_audio_features", audioFeatures.Local));
             outputs.Add(new("global_audio_features", audioFeatures.GlobalMeanOfLocal));
             outputs.Add(new("fine_grained_embedding", audioFeatures.FineGrained));
@@ -104,8 +86,7 @@ internal static class EmbedCommand
         TextFeatures? textFeatures = null;
         if (rows.Count > 0)
         {
-            var (ids, mask) = PadTokens(rows, config.ContextLength, config.Text.PadTokenId);
-            textFeatures = model.EncodeText(ids.to(deviceName), mask.to(deviceName));
+            textFeatures = extractor.EncodeTokens(rows);
             outputs.Add(new("text_branch_output", textFeatures.BranchOutput));
             outputs.Add(new("text_features", textFeatures.Features));
             outputs.Add(new("per_text_logit_bias", textFeatures.LogitBias));
@@ -130,38 +111,6 @@ internal static class EmbedCommand
         return 0;
     }
 
-    /// <summary>Decodes each clip to mono 48 kHz, pads clips shorter than the model's clip with silence, and encodes in small batches.</summary>
-    private static AudioFeatures EncodeAudio(FlamModel model, string[] paths, Device device, TextWriter stderr)
-    {
-        int clip = model.Config.Audio.ClipSamples;
-        var parts = new List<AudioFeatures>();
-        foreach (var batch in paths.Chunk(AudioBatchSize))
-        {
-            var waves = zeros(batch.Length, clip);
-            for (int i = 0; i < batch.Length; i++)
-            {
-                var samples = AudioFile.Load(batch[i], model.Config.Audio.SampleRate);
-                if (samples.Length > clip)
-                {
-                    throw new FlamException($"'{batch[i]}' is {samples.Length / (double)model.Config.Audio.SampleRate:F2} s long; flam embed takes clips of at most {clip / (double)model.Config.Audio.SampleRate:F0} s (use flam detect for long recordings).");
-                }
-                if (samples.Length == 0)
-                {
-                    throw new FlamException($"'{batch[i]}' holds no audio samples.");
-                }
-                if (samples.Length < clip)
-                {
-                    stderr.WriteLine($"warning: '{batch[i]}' is shorter than {clip / (double)model.Config.Audio.SampleRate:F0} s; padded with silence.");
-                }
-                waves[i, ..samples.Length] = tensor(samples);
-            }
-            parts.Add(model.EncodeAudio(waves.to(device)));
-        }
-        return new AudioFeatures(
-            cat(parts.Select(p => p.FineGrained).ToList(), 0), cat(parts.Select(p => p.Embedding).ToList(), 0), cat(parts.Select(p => p.Local).ToList(), 0),
-            cat(parts.Select(p => p.GlobalMeanOfLocal).ToList(), 0), cat(parts.Select(p => p.GlobalEmbeddingPath).ToList(), 0));
-    }
-
     private static long[] ParseTokenIds(string text)
     {
         var items = text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries);
@@ -171,18 +120,5 @@ internal static class EmbedCommand
         }
         return items.Select(item => long.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
             ? id : throw new FlamException($"--token-ids: '{item}' is not an integer token id (in \"{text}\").")).ToArray();
-    }
-
-    /// <summary>Pads each row with the padding id to the context length, as the official tokenizer call does; the mask marks real tokens.</summary>
-    private static (Tensor Ids, Tensor Mask) PadTokens(List<long[]> rows, int context, int padId)
-    {
-        var ids = full(rows.Count, context, padId, ScalarType.Int64);
-        var mask = zeros(rows.Count, context, ScalarType.Int64);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            ids[i, ..rows[i].Length] = tensor(rows[i]);
-            mask[i, ..rows[i].Length] = 1;
-        }
-        return (ids, mask);
     }
 }

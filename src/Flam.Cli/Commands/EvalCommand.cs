@@ -23,6 +23,8 @@ internal static partial class EvalCommand
     {
         var command = new Command("eval", "Evaluate a model on a test manifest (report folder with JSON, Markdown and plots).");
         command.Subcommands.Add(CreateSed());
+        command.Subcommands.Add(CreateRetrieval());
+        command.Subcommands.Add(CreateZeroShot());
         return command;
     }
 

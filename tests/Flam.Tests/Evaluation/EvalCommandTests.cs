@@ -10,7 +10,7 @@ namespace Flam.Tests.Evaluation;
 /// </summary>
 public sealed class EvalCommandTests
 {
-    private static string[] ModelArgs() =>
+    internal static string[] ModelArgs() =>
     [
         "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
         "--config", FixturePaths.Get("model", "micro", "config.json"),
