@@ -68,13 +68,18 @@ internal static class EmbedCommand
         var rows = new List<long[]>();
         if (bundle is not null)
         {
-            var batch = bundle.LoadTokenizer(config).EncodeBatch(request.Texts, TokenPadding.Longest, warning => stderr.WriteLine("warning: " + warning));
+            var batch = bundle.LoadTokenizer(model).EncodeBatch(request.Texts, TokenPadding.Longest, warning => stderr.WriteLine("warning: " + warning));
             for (int r = 0; r < batch.Count; r++)
             {
                 var row = batch.InputIds.AsSpan(r * batch.Length, batch.Length);
                 var tokens = batch.AttentionMask.AsSpan(r * batch.Length, batch.Length).ToArray().Count(m => m != 0);
                 rows.Add(row[..tokens].ToArray());
             }
+        }
+        bool frozenTower = model.TextBranch is MiniLmTextTower;
+        if (frozenTower && parsedIds.Count > 0)
+        {
+            throw new FlamException($"Model '{config.Name}' uses the minilm text tower, which takes texts (--text), not --token-ids.");
         }
         rows.AddRange(parsedIds);
         foreach (var (ids, index) in rows.Select((r, i) => (r, i)))
@@ -83,7 +88,8 @@ internal static class EmbedCommand
             {
                 throw new FlamException($"Text {index + 1} has {ids.Length} tokens; the model's context is {config.ContextLength}.");
             }
-            if (ids.Any(id => id < 0 || id >= config.Text.VocabSize))
+            // The minilm tower's ids are its own text-cache slots, not vocabulary entries.
+            if (!frozenTower && ids.Any(id => id < 0 || id >= config.Text.VocabSize))
             {
                 throw new FlamException($"Text {index + 1} has a token id outside the vocabulary 0..{config.Text.VocabSize - 1}.");
             }
