@@ -32,7 +32,14 @@ public sealed class MiniLmTextTower : TorchSharp.torch.nn.Module, ITextTower, IT
     private readonly ReaderWriterLockSlim _tableLock = new();
 
     /// <summary>Creates the tower (loads the ONNX session, ~0.5 s).</summary>
-    public MiniLmTextTower() : base("MiniLmTextTower") => RegisterComponents();
+    public MiniLmTextTower() : base(LoadTorch()) => RegisterComponents();
+
+    // The module constructor already calls into libtorch, so it must be loaded before base().
+    private static string LoadTorch()
+    {
+        Runtime.TorchRuntime.EnsureLoaded();
+        return nameof(MiniLmTextTower);
+    }
 
     /// <inheritdoc />
     public int OutputDim => EmbeddingDim;
