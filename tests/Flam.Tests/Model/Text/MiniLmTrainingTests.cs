@@ -30,8 +30,24 @@ public class MiniLmTrainingTests
         var weights = SafeTensors.Load(Path.Combine(output, FlamModel.WeightsFileName));
         Assert.DoesNotContain(weights.Keys, k => k.StartsWith("text_branch.", StringComparison.Ordinal));
         Assert.Equal([24L, 384L], weights["text_projection.0.weight"].shape);
-        using var model = FlamModel.Load(output);
-        Assert.Equal("minilm", model.Config.TextModelType);
+        using (var model = FlamModel.Load(output))
+        {
+            Assert.Equal("minilm", model.Config.TextModelType);
+        }
+
+        // flam embed --text on the trained model: no tokenizer folder, the tower's own features.
+        var embedded = Path.Combine(root, "texts.safetensors");
+        code = await FlamApp.RunAsync(["embed", "--checkpoint", output, "--text", "a high beep", "--text", "A burst of HISS", "--out", embedded], new StringWriter(), stderr);
+        Assert.True(code == 0, stderr.ToString());
+        var outputs = SafeTensors.Load(embedded);
+        Assert.Equal([2L, 384L], outputs["text_branch_output"].shape);
+        Assert.Equal([2L, 24L], outputs["text_features"].shape);
+        Assert.All(outputs["text_features"].data<float>().ToArray(), v => Assert.True(float.IsFinite(v)));
+
+        var refused = new StringWriter();
+        code = await FlamApp.RunAsync(["embed", "--checkpoint", output, "--token-ids", "0 31 2", "--out", Path.Combine(root, "ids.safetensors")], new StringWriter(), refused);
+        Assert.Equal(1, code);
+        Assert.Contains("--token-ids", refused.ToString());
     }
 
     [Fact]
