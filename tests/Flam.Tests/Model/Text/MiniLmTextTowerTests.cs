@@ -148,6 +148,21 @@ public class MiniLmConfigTests
         Assert.Same(reloaded.TextBranch, bundle.LoadTokenizer(reloaded));
     }
 
+    [Fact]
+    public void FrameScorerDetectsWithTheTowerAsTokenizer()
+    {
+        using var model = FlamModel.Create(Micro().WithMiniLmText());
+        using var scorer = new Flam.Inference.FlamFrameScorer(model, (ITextTokenizer)model.TextBranch);
+        var window = new float[model.Config.Audio.ClipSamples];
+        for (int i = 0; i < window.Length; i++) window[i] = (float)(0.1 * Math.Sin(i * 0.05));
+        var probabilities = scorer.Score([window], ["a dog barking", "glass breaking"]);
+        Assert.Equal(1, probabilities.GetLength(0));
+        Assert.Equal(2, probabilities.GetLength(1));
+        Assert.True(probabilities.GetLength(2) > 0);
+        foreach (var p in probabilities) Assert.InRange(p, 0f, 1f);
+        Assert.Equal(2, scorer.CachedQueryCount);
+    }
+
     private static float[] Features(FlamModel model, string[] texts)
     {
         using var noGrad = no_grad();
