@@ -69,7 +69,7 @@ internal static class DetectCommand
 
         var bundle = ModelBundle.Resolve(request.Checkpoint, request.Config, request.Tokenizer);
         using var model = bundle.LoadModel(TorchRuntime.Device(request.Device));
-        var tokenizer = bundle.LoadTokenizer(model.Config);
+        var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
         scorer.PrepareQueries(request.Queries);
         var detector = new SoundEventDetector(scorer, request.Options);

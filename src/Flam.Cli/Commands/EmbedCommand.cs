@@ -3,6 +3,7 @@ using System.Globalization;
 using Flam.Inference;
 using Flam.IO;
 using Flam.Model;
+using Flam.Model.Text;
 using Flam.Model.Checkpoints;
 using Flam.Runtime;
 using TorchSharp;
@@ -25,7 +26,7 @@ internal static class EmbedCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder.", Required = true };
         var config = new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt (needed for --text). Default: the checkpoint's folder." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt (needed for --text with a RoBERTa model; a minilm model needs none). Default: the checkpoint's folder." };
         var audio = new Option<string[]>("--audio") { Description = "Audio clips of at most 10 s (shorter ones are padded with silence); repeat or list several.", AllowMultipleArgumentsPerToken = true };
         var text = new Option<string[]>("--text") { Description = "Texts to encode (lower-cased and tokenized); repeat for several.", AllowMultipleArgumentsPerToken = true };
         var tokenIds = new Option<string[]>("--token-ids") { Description = "Token ids of one text, space-separated, without padding (e.g. \"0 31 7 2\"); bypasses the tokenizer. Repeat for several." };
@@ -63,11 +64,16 @@ internal static class EmbedCommand
         var deviceName = TorchRuntime.Device(request.Device);
         using var model = FlamModel.Load(request.Checkpoint, request.Config is null ? null : FlamConfig.FromNameOrFile(request.Config), deviceName);
         var config = model.Config;
-        var extractor = new EmbeddingExtractor(model, bundle?.LoadTokenizer(config), AudioBatchSize, warning => stderr.WriteLine("warning: " + warning));
+        var extractor = new EmbeddingExtractor(model, bundle?.LoadTokenizer(model), AudioBatchSize, warning => stderr.WriteLine("warning: " + warning));
         var rows = new List<long[]>();
         if (request.Texts.Length > 0)
         {
             rows.AddRange(extractor.Tokenize(request.Texts));
+        }
+        bool frozenTower = model.TextBranch is MiniLmTextTower;
+        if (frozenTower && parsedIds.Count > 0)
+        {
+            throw new FlamException($"Model '{config.Name}' uses the minilm text tower, which takes texts (--text), not --token-ids.");
         }
         rows.AddRange(parsedIds);
 

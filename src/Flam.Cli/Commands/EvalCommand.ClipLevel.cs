@@ -46,7 +46,7 @@ internal static partial class EvalCommand
     {
         var bundle = ModelBundle.Resolve(parse.GetValue(o.Checkpoint), parse.GetValue(o.Config), parse.GetValue(o.Tokenizer));
         using var model = bundle.LoadModel(TorchRuntime.Device(parse.GetValue(o.Device)!));
-        var extractor = new EmbeddingExtractor(model, bundle.LoadTokenizer(model.Config), parse.GetValue(o.Batch), warning => stderr.WriteLine("warning: " + warning));
+        var extractor = new EmbeddingExtractor(model, bundle.LoadTokenizer(model), parse.GetValue(o.Batch), warning => stderr.WriteLine("warning: " + warning));
         using var scope = NewDisposeScope();
         // Texts first: tokenizer problems surface before any audio is decoded.
         using var text = extractor.EncodeTexts(texts);

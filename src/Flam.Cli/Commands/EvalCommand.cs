@@ -78,7 +78,7 @@ internal static partial class EvalCommand
 
         var bundle = ModelBundle.Resolve(checkpoint, config, tokenizerPath);
         using var model = bundle.LoadModel(TorchRuntime.Device(device));
-        var tokenizer = bundle.LoadTokenizer(model.Config);
+        var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
         scorer.PrepareQueries(classes);
         var detector = new SoundEventDetector(scorer, options);

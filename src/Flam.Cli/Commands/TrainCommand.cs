@@ -17,7 +17,7 @@ internal static class TrainCommand
         var stage = Opt("--stage", "1: global loss only; 2: global + SED + prior.", d.Stage);
         var config = new Option<string>("--config") { Description = "Model config: tiny, base, large, base-12hz, cpu-small, v1-base, or a JSON file.", Required = true };
         var init = new Option<string?>("--init") { Description = "Start from this checkpoint (ours .safetensors or the released OpenFLAM .pth)." };
-        var textTower = Opt("--text-tower", "Text tower: roberta (trainable, needs --tokenizer).", "roberta");
+        var textTower = Opt("--text-tower", "Text tower of a fresh model: roberta (trainable, needs --tokenizer) or minilm (frozen all-MiniLM-L6-v2, no tokenizer files).", "roberta");
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt for the RoBERTa tower." };
         var steps = Opt("--steps", "Optimiser steps in total.", d.Steps);
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many steps (checkpointed) as if interrupted; --resume continues." };
@@ -66,6 +66,7 @@ internal static class TrainCommand
                 Config = parse.GetValue(config)!,
                 Init = parse.GetValue(init),
                 TokenizerDirectory = parse.GetValue(tokenizer),
+                TextTower = parse.GetValue(textTower)!,
                 OutputDirectory = parse.GetValue(output)!,
                 Resume = parse.GetValue(resume),
                 Steps = parse.GetValue(steps),
@@ -109,7 +110,8 @@ internal static class TrainCommand
     {
         "roberta" => new TokenizedTextEncoder(RobertaTokenizer.Load(options.TokenizerDirectory
             ?? throw new FlamException("The roberta text tower needs --tokenizer FOLDER (vocab.json and merges.txt)."))),
-        _ => throw new FlamException($"Unknown --text-tower '{tower}' (supported: roberta)."),
+        MiniLmTextTower.ModelType => new FrozenTowerTextEncoder(),
+        _ => throw new FlamException($"Unknown --text-tower '{tower}' (supported: roberta, minilm)."),
     };
 
     private static Dictionary<string, double> ParseWeights(string[] items)

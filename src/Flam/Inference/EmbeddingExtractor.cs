@@ -128,7 +128,8 @@ public sealed class EmbeddingExtractor
             {
                 throw new FlamException($"Text {i + 1} has {rows[i].Length} tokens; the model takes 1..{config.ContextLength}.");
             }
-            if (rows[i].Any(id => id < 0 || id >= config.Text.VocabSize))
+            // A frozen sentence-encoder tower's ids are its own text-cache slots, not vocabulary entries.
+            if (_model.TextBranch is not MiniLmTextTower && rows[i].Any(id => id < 0 || id >= config.Text.VocabSize))
             {
                 throw new FlamException($"Text {i + 1} has a token id outside the vocabulary 0..{config.Text.VocabSize - 1}.");
             }

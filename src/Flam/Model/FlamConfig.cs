@@ -20,7 +20,7 @@ namespace Flam.Model;
 /// <param name="PerTextLogitBiasInit">Initial bias of the per-text logit-bias head (β ≈ −8 at start).</param>
 /// <param name="PerTextLogitScaleInit">Initial per-text logit scale (α = 10 at start, stored as log(10) in the last bias).</param>
 /// <param name="ContextLength">Tokens per text, padded (77).</param>
-/// <param name="TextModelType">Text tower kind: "roberta" (official, built from <paramref name="Text"/>); any other kind is supplied as a module to <see cref="FlamModel.Create(FlamConfig, TorchSharp.torch.nn.Module?)"/>.</param>
+/// <param name="TextModelType">Text tower kind: "roberta" (official, built from <paramref name="Text"/>), "minilm" (frozen <see cref="MiniLmTextTower"/>, h = 384); any other kind is supplied as a module to <see cref="FlamModel.Create(FlamConfig, TorchSharp.torch.nn.Module?)"/>.</param>
 /// <param name="SedLossWeight">Weight of the frame-wise loss in the total loss (200).</param>
 public sealed record FlamConfig(
     string Name,
@@ -38,6 +38,18 @@ public sealed record FlamConfig(
     /// <summary>The released OpenFLAM model (<c>open_flam_oct17.pth</c>): HTSAT-base + roberta-base, d = 512.</summary>
     public static FlamConfig V1Base { get; } = new("v1-base", HtsatConfig.Base, RobertaConfig.Base, 512, 768, 768);
 
+    /// <summary>
+    /// This config with the frozen MiniLM sentence encoder (<see cref="MiniLmTextTower"/>) as text tower:
+    /// <c>text_cfg.model_type = "minilm"</c>, and the projection and per-text heads reading its 384-d output
+    /// (<c>text_projection_in_features = per_text_mlp_width = 384</c>).
+    /// </summary>
+    public FlamConfig WithMiniLmText() => this with
+    {
+        TextModelType = MiniLmTextTower.ModelType,
+        TextProjectionInFeatures = MiniLmTextTower.EmbeddingDim,
+        PerTextMlpWidth = MiniLmTextTower.EmbeddingDim,
+    };
+
     /// <summary>Names accepted by <see cref="FromNameOrFile"/> besides a file path.</summary>
     public static IReadOnlyList<string> PresetNames { get; } = ["v1-base"];
 
@@ -52,6 +64,10 @@ public sealed record FlamConfig(
         if (string.IsNullOrWhiteSpace(TextModelType))
         {
             throw new FlamException($"Invalid config '{Name}': text_cfg.model_type is empty.");
+        }
+        if (TextModelType == MiniLmTextTower.ModelType && TextProjectionInFeatures != MiniLmTextTower.EmbeddingDim)
+        {
+            throw new FlamException($"Invalid config '{Name}': the minilm text tower gives {MiniLmTextTower.EmbeddingDim} features, but text_projection_in_features is {TextProjectionInFeatures}.");
         }
         if (TextModelType != "roberta")
         {
@@ -247,5 +263,5 @@ public sealed record FlamConfig(
 
     /// <summary>A one-line summary for logs.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Name}: HTSAT embed {Audio.EmbedDim} depths {string.Join("-", Audio.Depths)} (C={Audio.NumFeatures}, {Audio.Frames} frames), {TextModelType} h={Text.HiddenSize}×{Text.NumHiddenLayers}, d={JointEmbedDim}");
+        $"{Name}: HTSAT embed {Audio.EmbedDim} depths {string.Join("-", Audio.Depths)} (C={Audio.NumFeatures}, {Audio.Frames} frames), {(TextModelType == "roberta" ? $"roberta h={Text.HiddenSize}×{Text.NumHiddenLayers}" : $"{TextModelType} h={TextProjectionInFeatures}")}, d={JointEmbedDim}");
 }

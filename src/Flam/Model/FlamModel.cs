@@ -66,6 +66,10 @@ public sealed class FlamModel : Module
     {
         Runtime.TorchRuntime.EnsureLoaded();
         config.Validate();
+        if (textTower is null && config.TextModelType == MiniLmTextTower.ModelType)
+        {
+            textTower = new MiniLmTextTower();
+        }
         if (textTower is null && config.TextModelType != "roberta")
         {
             throw new FlamException($"Config '{config.Name}' uses a '{config.TextModelType}' text tower; pass that tower to FlamModel.Create/Load.");
@@ -100,7 +104,7 @@ public sealed class FlamModel : Module
     /// <param name="checkpointPath">A .pth, a .safetensors, or a directory holding model.safetensors and config.json.</param>
     /// <param name="config">The config; null picks the config.json beside a safetensors file, or v1-base for a .pth.</param>
     /// <param name="device">Device to move the model to; null keeps it on the CPU.</param>
-    /// <param name="textTower">The text tower module for configs whose text model is not RoBERTa; null builds RoBERTa.</param>
+    /// <param name="textTower">The text tower module for configs whose text model is neither RoBERTa nor MiniLM; null builds the config's tower.</param>
     public static FlamModel Load(string checkpointPath, FlamConfig? config = null, Device? device = null, Module? textTower = null)
     {
         Runtime.TorchRuntime.EnsureLoaded();

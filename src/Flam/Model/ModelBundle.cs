@@ -11,7 +11,7 @@ namespace Flam.Model;
 /// <param name="Name">What reports call the model (the checkpoint path for a user's own file).</param>
 /// <param name="Checkpoint">A PyTorch <c>.pth</c> state dict, a Flam <c>.safetensors</c>, or a folder holding one with its <c>config.json</c>.</param>
 /// <param name="Config">A preset name or JSON config file; null lets <see cref="FlamModel.Load"/> choose (the config beside a Flam checkpoint, else v1-base).</param>
-/// <param name="TokenizerDirectory">Folder with the text tower's tokenizer files (<c>vocab.json</c> and <c>merges.txt</c> for RoBERTa).</param>
+/// <param name="TokenizerDirectory">Folder with the text tower's tokenizer files (<c>vocab.json</c> and <c>merges.txt</c> for RoBERTa); empty for the MiniLM tower, which needs none.</param>
 /// <param name="Provenance">Origin and licence of a shipped model; null for the user's own files.</param>
 public sealed record ModelBundle(string Name, string Checkpoint, string? Config, string TokenizerDirectory, string? Provenance = null)
 {
@@ -35,6 +35,11 @@ public sealed record ModelBundle(string Name, string Checkpoint, string? Config,
         if (tokenizerDirectory is null)
         {
             var beside = Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
+            if (UsesTokenizerFreeTower(beside, config))
+            {
+                // The frozen MiniLM tower brings its own vocabulary in its package; no files are needed.
+                return new ModelBundle(checkpoint, checkpoint, config, "");
+            }
             if (!File.Exists(Path.Combine(beside, RobertaTokenizer.VocabFileName)))
             {
                 throw new FlamException(
@@ -48,6 +53,17 @@ public sealed record ModelBundle(string Name, string Checkpoint, string? Config,
     /// <summary>Loads the network in eval mode on <paramref name="device"/> (see <see cref="FlamModel.Load"/>).</summary>
     public FlamModel LoadModel(Device? device = null) =>
         FlamModel.Load(Checkpoint, Config is null ? null : FlamConfig.FromNameOrFile(Config), device);
+
+    private static bool UsesTokenizerFreeTower(string checkpointFolder, string? config)
+    {
+        var configPath = config ?? Path.Combine(checkpointFolder, FlamModel.ConfigFileName);
+        if (config is null && !File.Exists(configPath)) return false;
+        return FlamConfig.FromNameOrFile(configPath).TextModelType == MiniLmTextTower.ModelType;
+    }
+
+    /// <summary>The tokenizer of <paramref name="model"/>'s text tower: RoBERTa's files, or the MiniLM tower itself.</summary>
+    public ITextTokenizer LoadTokenizer(FlamModel model) =>
+        model.TextBranch as ITextTokenizer ?? LoadTokenizer(model.Config);
 
     /// <summary>The tokenizer matching <paramref name="config"/>'s text tower and context length.</summary>
     public ITextTokenizer LoadTokenizer(FlamConfig config) => config.TextModelType switch

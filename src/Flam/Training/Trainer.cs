@@ -31,6 +31,23 @@ public sealed class TokenizedTextEncoder(ITextTokenizer tokenizer) : ITrainingTe
     }
 }
 
+/// <summary>
+/// A frozen text tower that is its own tokenizer (<see cref="MiniLmTextTower"/>): each distinct text is embedded once
+/// (cached, no gradient) and only the projection and per-text heads train.
+/// </summary>
+public sealed class FrozenTowerTextEncoder : ITrainingTextEncoder
+{
+    /// <inheritdoc />
+    public TextFeatures Encode(FlamModel model, IReadOnlyList<string> texts)
+    {
+        var tower = model.TextBranch as MiniLmTextTower
+            ?? throw new FlamException($"Model config '{model.Config.Name}' has a '{model.Config.TextModelType}' text tower, not the frozen minilm one.");
+        using var scope = NewDisposeScope();
+        var branch = tower.EncodeTexts(texts).to(model.LogitScaleA.device);
+        return model.HeadsFromBranch(branch).MoveToOuter();
+    }
+}
+
 /// <summary>What a finished run reports.</summary>
 /// <param name="Steps">Optimiser steps completed (including those before a resume).</param>
 /// <param name="FirstLoss">Loss of the first step of this invocation.</param>
@@ -80,6 +97,10 @@ public sealed class Trainer
         }
 
         var config = resumeFrom is not null ? FlamConfig.FromNameOrFile(Path.Combine(resumeFrom, FlamModel.ConfigFileName)) : ResolveConfig(o.Config);
+        if (resumeFrom is null && o.TextTower == MiniLmTextTower.ModelType)
+        {
+            config = config.WithMiniLmText();
+        }
         // Data first: a bad manifest fails before any model is built.
         var data = new TrainingData(o, config.Audio.ClipSamples);
         if (data.SkippedMissingAudio > 0)

@@ -30,6 +30,12 @@ public sealed record TrainingOptions
     /// <summary>Checkpoint to start from (ours or the released .pth), or null for random initialisation.</summary>
     public string? Init { get; init; }
 
+    /// <summary>
+    /// Text tower of a fresh model: "roberta" (the config's own, trainable) or "minilm" (the frozen sentence encoder,
+    /// <see cref="Model.FlamConfig.WithMiniLmText"/>). A resumed or --init model keeps what its config says.
+    /// </summary>
+    public string TextTower { get; init; } = "roberta";
+
     /// <summary>Folder of the tokenizer (vocab.json, merges.txt) for the RoBERTa text tower.</summary>
     public string? TokenizerDirectory { get; init; }
 
@@ -134,6 +140,7 @@ public sealed record TrainingOptions
             if (!ok) throw new FlamException(message);
         }
         Require(TrainManifests.Count > 0, "At least one training manifest (--train) is needed.");
+        Require(TextTower is "roberta" or Model.Text.MiniLmTextTower.ModelType, $"Unknown text tower '{TextTower}' (supported: roberta, minilm).");
         Require(Stage is 1 or 2, $"--stage must be 1 or 2, got {Stage}.");
         Require(Steps > 0, $"--steps must be positive, got {Steps}.");
         Require(StopAfter is null or > 0, $"--stop-after must be positive, got {StopAfter}.");
