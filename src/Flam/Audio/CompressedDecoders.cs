@@ -3,11 +3,48 @@ using NVorbis;
 
 namespace Flam.Audio;
 
+/// <summary>
+/// A decoder whose library returns interleaved float samples: reads whole frames into a reusable buffer and
+/// averages the channels, so MP3 and Vorbis share one read loop and one error policy.
+/// </summary>
+internal abstract class InterleavedDecoder : AudioDecoder
+{
+    private float[] _interleaved = [];
+
+    /// <summary>Short codec name for error messages ("MP3", "Ogg Vorbis").</summary>
+    protected abstract string CodecName { get; }
+
+    /// <summary>Reads up to <paramref name="count"/> interleaved samples into <paramref name="buffer"/>.</summary>
+    protected abstract int ReadInterleaved(float[] buffer, int count);
+
+    public sealed override int Read(Span<float> destination)
+    {
+        var channels = Info.Channels;
+        // The libraries want whole frames and return interleaved samples.
+        var want = destination.Length * channels;
+        if (_interleaved.Length < want)
+        {
+            _interleaved = new float[want];
+        }
+        int got;
+        try
+        {
+            got = ReadInterleaved(_interleaved, want);
+        }
+        catch (Exception e) when (e is not FlamException)
+        {
+            throw new FlamException($"'{Info.Path}': {CodecName} decoding failed: {e.Message}", e);
+        }
+        var frames = got / channels;
+        Downmix(_interleaved.AsSpan(0, frames * channels), channels, destination[..frames]);
+        return frames;
+    }
+}
+
 /// <summary>MPEG-1/2 layer I–III (MP3) through the managed NLayer decoder.</summary>
-internal sealed class Mp3Decoder : AudioDecoder
+internal sealed class Mp3Decoder : InterleavedDecoder
 {
     private readonly MpegFile _file;
-    private float[] _interleaved = [];
 
     public Mp3Decoder(Stream stream, string path)
     {
@@ -31,36 +68,17 @@ internal sealed class Mp3Decoder : AudioDecoder
 
     public override AudioInfo Info { get; }
 
-    public override int Read(Span<float> destination)
-    {
-        var channels = Info.Channels;
-        var want = destination.Length * channels;
-        if (_interleaved.Length < want)
-        {
-            _interleaved = new float[want];
-        }
-        int got;
-        try
-        {
-            got = _file.ReadSamples(_interleaved, 0, want);
-        }
-        catch (Exception e) when (e is not FlamException)
-        {
-            throw new FlamException($"'{Info.Path}': MP3 decoding failed: {e.Message}", e);
-        }
-        var frames = got / channels;
-        Downmix(_interleaved.AsSpan(0, frames * channels), channels, destination[..frames]);
-        return frames;
-    }
+    protected override string CodecName => "MP3";
+
+    protected override int ReadInterleaved(float[] buffer, int count) => _file.ReadSamples(buffer, 0, count);
 
     public override void Dispose() => _file.Dispose();
 }
 
 /// <summary>Ogg Vorbis through the managed NVorbis decoder.</summary>
-internal sealed class VorbisDecoder : AudioDecoder
+internal sealed class VorbisDecoder : InterleavedDecoder
 {
     private readonly VorbisReader _reader;
-    private float[] _interleaved = [];
 
     public VorbisDecoder(Stream stream, string path)
     {
@@ -79,28 +97,9 @@ internal sealed class VorbisDecoder : AudioDecoder
 
     public override AudioInfo Info { get; }
 
-    public override int Read(Span<float> destination)
-    {
-        var channels = Info.Channels;
-        // NVorbis wants whole frames and returns interleaved samples.
-        var want = destination.Length * channels;
-        if (_interleaved.Length < want)
-        {
-            _interleaved = new float[want];
-        }
-        int got;
-        try
-        {
-            got = _reader.ReadSamples(_interleaved, 0, want);
-        }
-        catch (Exception e)
-        {
-            throw new FlamException($"'{Info.Path}': Ogg Vorbis decoding failed: {e.Message}", e);
-        }
-        var frames = got / channels;
-        Downmix(_interleaved.AsSpan(0, frames * channels), channels, destination[..frames]);
-        return frames;
-    }
+    protected override string CodecName => "Ogg Vorbis";
+
+    protected override int ReadInterleaved(float[] buffer, int count) => _reader.ReadSamples(buffer, 0, count);
 
     public override void Dispose() => _reader.Dispose();
 }
