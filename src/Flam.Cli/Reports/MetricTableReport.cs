@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Flam.Evaluation;
-using Flam.IO;
 
 namespace Flam.Cli.Reports;
 
@@ -18,44 +15,28 @@ internal sealed record MetricTableReport(
     string Title, IReadOnlyDictionary<string, string> Inputs, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Groups,
     IReadOnlyList<(string Class, int Clips, double Accuracy)>? PerClass = null)
 {
-    public const string JsonFile = "report.json";
-    public const string MarkdownFile = "report.md";
-
     /// <summary>Checks that both report files can be written before any work is done (creates the folder).</summary>
-    public static void CheckWritable(string directory, bool overwrite)
-    {
-        if (File.Exists(directory)) throw new FlamException($"Report folder '{directory}' is a file.");
-        Directory.CreateDirectory(directory);
-        AtomicFile.CheckWritable(Path.Combine(directory, JsonFile), overwrite);
-        AtomicFile.CheckWritable(Path.Combine(directory, MarkdownFile), overwrite);
-    }
+    public static void CheckWritable(string directory, bool overwrite) => ReportFolder.CheckWritable(directory, overwrite);
 
     /// <summary>Writes report.json and report.md atomically.</summary>
     public void Write(string directory, bool overwrite)
     {
         CheckWritable(directory, overwrite);
-        var json = new JsonObject
-        {
-            ["title"] = Title,
-            ["inputs"] = new JsonObject(Inputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            ["metrics"] = new JsonObject(Groups.Select(g => KeyValuePair.Create(g.Key,
-                (JsonNode?)new JsonObject(g.Value.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)))))),
-        };
+        var json = ReportFolder.Header(Title, Inputs);
+        json["metrics"] = new JsonObject(Groups.Select(g => KeyValuePair.Create(g.Key,
+            (JsonNode?)new JsonObject(g.Value.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))))));
         if (PerClass is not null)
         {
             json["per_class"] = new JsonObject(PerClass.Select(c => KeyValuePair.Create(c.Class,
                 (JsonNode?)new JsonObject { ["clips"] = c.Clips, ["top1"] = c.Accuracy })));
         }
-        AtomicFile.WriteAllText(Path.Combine(directory, JsonFile), StandardSedMetrics.Serialize(json), overwrite);
-        AtomicFile.WriteAllText(Path.Combine(directory, MarkdownFile), Markdown(), overwrite);
+        ReportFolder.Write(directory, json, Markdown(), overwrite);
     }
 
     private string Markdown()
     {
-        static string F(double x) => double.IsNaN(x) ? "n/a" : x.ToString("F4", CultureInfo.InvariantCulture);
-        var md = new StringBuilder();
-        md.AppendLine($"# {Title}").AppendLine();
-        foreach (var (k, v) in Inputs) md.AppendLine($"- {k}: `{v}`");
+        static string F(double x) => ReportFolder.Format(x);
+        var md = ReportFolder.Markdown(Title, Inputs);
         var names = Groups.Values.SelectMany(g => g.Keys).Distinct().ToList();
         md.AppendLine().AppendLine("| | " + string.Join(" | ", names) + " |").AppendLine("|---|" + string.Concat(names.Select(_ => "---|")));
         foreach (var (group, values) in Groups)

@@ -1,10 +1,7 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Flam.Cli.Plots;
 using Flam.Evaluation;
 using Flam.Evaluation.IntersectionBased;
-using Flam.IO;
 
 namespace Flam.Cli.Reports;
 
@@ -19,21 +16,12 @@ namespace Flam.Cli.Reports;
 internal sealed record SedReport(string Title, IReadOnlyDictionary<string, string> Inputs, List<StandardSedMetrics.Entry> Entries,
     PsdsResult Psds, ThresholdCurve Curve, string CurveDescription, IReadOnlyDictionary<string, double>? Extra = null)
 {
-    public const string JsonFile = "report.json";
-    public const string MarkdownFile = "report.md";
     public const string PsdRocFile = "psd_roc.png";
     public const string ThresholdFile = "f1_threshold.png";
 
     /// <summary>Checks that every report file can be written before any work is done.</summary>
-    public static void CheckWritable(string directory, bool overwrite)
-    {
-        if (File.Exists(directory)) throw new FlamException($"Report folder '{directory}' is a file.");
-        Directory.CreateDirectory(directory);
-        foreach (var file in new[] { JsonFile, MarkdownFile, PsdRocFile, ThresholdFile })
-        {
-            AtomicFile.CheckWritable(Path.Combine(directory, file), overwrite);
-        }
-    }
+    public static void CheckWritable(string directory, bool overwrite) =>
+        ReportFolder.CheckWritable(directory, overwrite, PsdRocFile, ThresholdFile);
 
     /// <summary>Writes report.json, report.md, psd_roc.png and f1_threshold.png into <paramref name="directory"/>.</summary>
     public void Write(string directory, bool overwrite)
@@ -41,34 +29,27 @@ internal sealed record SedReport(string Title, IReadOnlyDictionary<string, strin
         CheckWritable(directory, overwrite);
         EvaluationPlots.SavePsdRoc(Path.Combine(directory, PsdRocFile), Psds, Title + " - PSD-ROC", overwrite);
         EvaluationPlots.SaveThresholdCurve(Path.Combine(directory, ThresholdFile), Curve, Title + " - " + CurveDescription, overwrite);
-        var json = new JsonObject
+        var json = ReportFolder.Header(Title, Inputs);
+        json["metrics"] = StandardSedMetrics.ToJson(Entries);
+        json["threshold_curve"] = new JsonObject
         {
-            ["title"] = Title,
-            ["inputs"] = new JsonObject(Inputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            ["metrics"] = StandardSedMetrics.ToJson(Entries),
-            ["threshold_curve"] = new JsonObject
-            {
-                ["description"] = CurveDescription,
-                ["thresholds"] = Array(Curve.Thresholds),
-                ["precision"] = Array(Curve.Precision),
-                ["recall"] = Array(Curve.Recall),
-                ["f1"] = Array(Curve.F1),
-            },
+            ["description"] = CurveDescription,
+            ["thresholds"] = Array(Curve.Thresholds),
+            ["precision"] = Array(Curve.Precision),
+            ["recall"] = Array(Curve.Recall),
+            ["f1"] = Array(Curve.F1),
         };
         if (Extra is not null)
         {
             json["extra"] = new JsonObject(Extra.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         }
-        AtomicFile.WriteAllText(Path.Combine(directory, JsonFile), StandardSedMetrics.Serialize(json), overwrite);
-        AtomicFile.WriteAllText(Path.Combine(directory, MarkdownFile), Markdown(), overwrite);
+        ReportFolder.Write(directory, json, Markdown(), overwrite);
     }
 
     private string Markdown()
     {
-        static string F(double x) => double.IsNaN(x) ? "n/a" : x.ToString("F4", CultureInfo.InvariantCulture);
-        var md = new StringBuilder();
-        md.AppendLine($"# {Title}").AppendLine();
-        foreach (var (k, v) in Inputs) md.AppendLine($"- {k}: `{v}`");
+        static string F(double x) => ReportFolder.Format(x);
+        var md = ReportFolder.Markdown(Title, Inputs);
         md.AppendLine().AppendLine("| metric | value | |").AppendLine("|---|---|---|");
         foreach (var e in Entries) md.AppendLine($"| {e.Key} | {F(e.Value)} | {e.Headline} |");
         foreach (var (k, v) in Extra ?? new Dictionary<string, double>()) md.AppendLine($"| {k} | {F(v)} | |");
