@@ -80,4 +80,15 @@ public class LogMelCacheTests
         Assert.Equal(0, Last(log, "logmel_cache_hits"));
         Assert.Equal(0, Last(log, "logmel_cache_writes"));
     }
+
+    [Fact]
+    public void ACacheFolderThatIsAFileIsAnErrorNamingIt()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 2, seed: 7);
+        var notAFolder = Path.Combine(root, "cache-file");
+        File.WriteAllText(notAFolder, "x");
+        var e = Assert.Throws<FlamException>(() => TrainerTests.Train(TrainerTests.Options(manifest, Path.Combine(root, "out"), 1) with { LogMelCache = notAFolder }));
+        Assert.Contains(notAFolder, e.Message);
+    }
 }
