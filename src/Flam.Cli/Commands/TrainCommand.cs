@@ -45,6 +45,7 @@ internal static class TrainCommand
         var tagP = Opt("--tag-probability", "Stage 2: probability a caption is replaced by a tag.", d.TagProbability);
         var skipMissing = new Option<bool>("--skip-missing") { Description = "Drop manifest entries whose audio is missing (counted) instead of failing." };
         var workers = Opt("--workers", "Threads decoding and augmenting audio.", d.Workers);
+        var logMelCache = new Option<string?>("--logmel-cache") { Description = "Folder caching the log-mel of un-augmented training windows across epochs and runs (default: off)." };
         var prefetch = Opt("--prefetch", "Steps prepared ahead.", d.Prefetch);
         var checkpointEvery = Opt("--checkpoint-every", "Checkpoint every N steps (and at the end).", d.CheckpointEvery);
         var keep = Opt("--keep", "Checkpoints kept.", d.KeepCheckpoints);
@@ -53,7 +54,7 @@ internal static class TrainCommand
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
             warmup, decay, weightDecay, clip, sedWeight, priorWeight, globalWeight, textBlock, slots, coverage, sourceWeight, downsample, stripes,
-            stripeWidth, tagP, skipMissing, workers, prefetch, checkpointEvery, keep, validateEvery, device];
+            stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device];
         foreach (var option in all) command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -89,6 +90,7 @@ internal static class TrainCommand
                 TagProbability = parse.GetValue(tagP),
                 SkipMissing = parse.GetValue(skipMissing),
                 Workers = parse.GetValue(workers),
+                LogMelCache = parse.GetValue(logMelCache),
                 Prefetch = parse.GetValue(prefetch),
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 KeepCheckpoints = parse.GetValue(keep),

@@ -102,7 +102,8 @@ public sealed class Trainer
             config = config.WithMiniLmText();
         }
         // Data first: a bad manifest fails before any model is built.
-        var data = new TrainingData(o, config.Audio.ClipSamples);
+        var cache = o.LogMelCache is null ? null : new LogMelCache(o.LogMelCache, FlamModel.FrontEndOptions(config.Audio));
+        var data = new TrainingData(o, config.Audio.ClipSamples, cache);
         if (data.SkippedMissingAudio > 0)
         {
             _progress.WriteLine($"Skipped {data.SkippedMissingAudio} manifest entries whose audio is missing (--skip-missing).");
@@ -200,6 +201,12 @@ public sealed class Trainer
             double clipsPerSecond = clipsSeen / Math.Max(1e-9, runWatch.Elapsed.TotalSeconds);
             record["clips_per_second"] = clipsPerSecond;
             if (dropped > 0) record["clips_dropped"] = dropped;
+            if (cache is not null)
+            {
+                // Counts include steps prefetched ahead of this one.
+                record["logmel_cache_hits"] = cache.Hits;
+                record["logmel_cache_writes"] = cache.Writes;
+            }
 
             if (validation is not null && (done % o.ValidateEvery == 0 || done == endStep))
             {
@@ -230,11 +237,23 @@ public sealed class Trainer
     private (FlamLossResult Result, int Dropped) Forward(FlamModel model, ITrainingTextEncoder textEncoder, FlamLoss loss, PreparedClip[] clips, Device device, SedBatchOptions batches)
     {
         var o = _options;
-        int b = clips.Length, samples = clips[0].Waveform.Length;
-        var flat = new float[(long)b * samples];
-        for (int i = 0; i < b; i++) clips[i].Waveform.CopyTo(flat, (long)i * samples);
-        var waveform = tensor(flat, [b, samples]).to(device);
-        var audio = model.EncodeAudio(waveform);
+        int b = clips.Length;
+        AudioFeatures audio;
+        if (clips[0].LogMel is not null)
+        {
+            // Log-mel cache: the workers already ran the front end (cached or fresh), so only the encoder runs here.
+            int size = clips[0].LogMel!.Length, mel = model.FrontEnd.Options.MelBins;
+            var flat = new float[(long)b * size];
+            for (int i = 0; i < b; i++) clips[i].LogMel!.CopyTo(flat, (long)i * size);
+            audio = model.EncodeLogMel(tensor(flat, [b, size / mel, mel]).to(device));
+        }
+        else
+        {
+            int samples = clips[0].Waveform.Length;
+            var flat = new float[(long)b * samples];
+            for (int i = 0; i < b; i++) clips[i].Waveform.CopyTo(flat, (long)i * samples);
+            audio = model.EncodeAudio(tensor(flat, [b, samples]).to(device));
+        }
 
         var globalIndex = Enumerable.Range(0, b).Where(i => clips[i].Text is not null).ToArray();
         SedBatch? sed = o.Stage == 2 ? SedBatchBuilder.Build(clips.Select(c => c.Events).ToList(), b, batches) : null;

@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 namespace Flam.Training;
 
 /// <summary>One clip ready for the model: a 10 s waveform at 48 kHz, its events in that window and its clip-level text.</summary>
-/// <param name="Waveform">Exactly one clip of samples (zero-padded).</param>
+/// <param name="Waveform">Exactly one clip of samples (zero-padded); empty when <paramref name="LogMel"/> came from the cache.</param>
 /// <param name="Events">Events relative to the window, or null for clip-level (global) data.</param>
 /// <param name="Text">Clip-level text for the global loss, or null.</param>
-public sealed record PreparedClip(float[] Waveform, IReadOnlyList<ManifestEvent>? Events, string? Text);
+/// <param name="LogMel">With a log-mel cache: the window's log-mel [frames × mel] (row-major), else null.</param>
+public sealed record PreparedClip(float[] Waveform, IReadOnlyList<ManifestEvent>? Events, string? Text, float[]? LogMel = null);
 
 /// <summary>
 /// The training clips of one or more manifests, sampled by source weight, then decoded, cropped to one clip window
@@ -21,12 +22,17 @@ public sealed class TrainingData
     private readonly double _totalWeight;
     private readonly TrainingOptions _options;
     private readonly int _clipSamples;
+    private readonly LogMelCache? _cache;
 
-    /// <summary>Reads the manifests (line-numbered errors, missing audio per <see cref="TrainingOptions.SkipMissing"/>).</summary>
-    public TrainingData(TrainingOptions options, int clipSamples)
+    /// <summary>
+    /// Reads the manifests (line-numbered errors, missing audio per <see cref="TrainingOptions.SkipMissing"/>); with
+    /// <paramref name="cache"/>, every clip also carries its log-mel, read from the cache when not augmented.
+    /// </summary>
+    public TrainingData(TrainingOptions options, int clipSamples, LogMelCache? cache = null)
     {
         _options = options;
         _clipSamples = clipSamples;
+        _cache = cache;
         var bySource = new Dictionary<string, List<(ManifestFile, ManifestEntry)>>(StringComparer.Ordinal);
         foreach (var path in options.TrainManifests)
         {
@@ -86,11 +92,35 @@ public sealed class TrainingData
 
     private PreparedClip PrepareClip(ManifestFile file, ManifestEntry entry, Random random)
     {
-        var samples = AudioFile.Load(file.AudioPath(entry), AudioFile.FlamSampleRate);
-        int start = samples.Length > _clipSamples ? random.Next(samples.Length - _clipSamples + 1) : 0;
-        var waveform = new float[_clipSamples];
-        Array.Copy(samples, start, waveform, 0, Math.Min(_clipSamples, samples.Length - start));
-        if (random.NextDouble() < _options.DownsampleProbability)
+        var audioPath = file.AudioPath(entry);
+        // With a cache, a file decoded before in this run has a known length, so the random draws (crop, augmentation)
+        // come out exactly as without the cache and an un-augmented cached window needs no decoding at all.
+        string? identity = _cache is null ? null : LogMelCache.FileIdentity(audioPath);
+        float[]? samples = null;
+        int length;
+        if (identity is not null && _cache!.DecodedLength(identity) is { } known)
+        {
+            length = known;
+        }
+        else
+        {
+            samples = AudioFile.Load(audioPath, AudioFile.FlamSampleRate);
+            length = samples.Length;
+            if (identity is not null) _cache!.RememberDecodedLength(identity, length);
+        }
+        int start = length > _clipSamples ? random.Next(length - _clipSamples + 1) : 0;
+        bool augment = random.NextDouble() < _options.DownsampleProbability;
+        float[]? logMel = null;
+        var waveform = Array.Empty<float>();
+        if (_cache is not null && !augment)
+        {
+            logMel = _cache.GetOrCompute(identity!, start, _clipSamples, () => Window(samples ??= AudioFile.Load(audioPath, AudioFile.FlamSampleRate), start));
+        }
+        else
+        {
+            waveform = Window(samples ?? AudioFile.Load(audioPath, AudioFile.FlamSampleRate), start);
+        }
+        if (augment)
         {
             // Paper C.5: 30 % of clips go down to 16 or 32 kHz and back up to 48 kHz (loses the top band).
             int low = random.Next(2) == 0 ? 16000 : 32000;
@@ -99,10 +129,23 @@ public sealed class TrainingData
             Array.Clear(waveform);
             Array.Copy(up, waveform, Math.Min(up.Length, waveform.Length));
         }
+        if (_cache is not null && augment)
+        {
+            // Augmented windows change the signal: computed fresh, never stored.
+            logMel = _cache.Compute(waveform);
+        }
         double windowStart = (double)start / AudioFile.FlamSampleRate, windowLength = (double)_clipSamples / AudioFile.FlamSampleRate;
         var events = entry.Events is null ? null : SedBatchBuilder.EventsInWindow(entry.Events, windowStart, windowLength);
         var text = _options.Stage == 1 ? TrainingText.Stage1(entry, random) : TrainingText.Stage2(entry, random, _options.TagProbability);
-        return new PreparedClip(waveform, events, text);
+        return new PreparedClip(waveform, events, text, logMel);
+    }
+
+    /// <summary>One clip window of <paramref name="samples"/> from <paramref name="start"/>, zero-padded.</summary>
+    private float[] Window(float[] samples, int start)
+    {
+        var waveform = new float[_clipSamples];
+        Array.Copy(samples, start, waveform, 0, Math.Min(_clipSamples, samples.Length - start));
+        return waveform;
     }
 }
 

@@ -114,6 +114,12 @@ public sealed record TrainingOptions
     /// <summary>Drop manifest entries whose audio is missing (counted) instead of failing.</summary>
     public bool SkipMissing { get; init; }
 
+    /// <summary>
+    /// Folder of the log-mel cache (null: off). Un-augmented training windows keep their log-mel there, keyed by audio
+    /// file, size, last-write time, crop and front-end settings, and reuse it on later epochs and runs.
+    /// </summary>
+    public string? LogMelCache { get; init; }
+
     /// <summary>Worker threads that decode and augment audio ahead of the model.</summary>
     public int Workers { get; init; } = 2;
 
