@@ -29,8 +29,9 @@ public sealed record FramewiseBlockGradients(Tensor Text, Tensor LogitScale);
 /// <summary>
 /// Accumulates the frame-wise sigmoid loss of the local clips against blocks of texts, one block (and clip block)
 /// at a time: only one B_block×k×T logit tensor and its graph are ever alive. With gradients on, each block is
-/// differentiated on its own detached leaves right away; the audio gradient accumulates in one [B, T, d] buffer and
-/// each block's text and α gradients are returned. Blocks may come from the local batch or, in a multi-device ring,
+/// differentiated right away on detached text and α leaves; the audio gradient is contracted from the similarity
+/// gradient straight into one [B, T, d] buffer (no per-block [B, T, d] temporary) and each block's text and α
+/// gradients are returned. Blocks may come from the local batch or, in a multi-device ring,
 /// from a neighbour (no labels: negatives only; texts equal to one already added are skipped).
 /// </summary>
 public sealed class FramewiseLossAccumulator : IDisposable
@@ -102,17 +103,23 @@ public sealed class FramewiseLossAccumulator : IDisposable
             long n = Math.Min(_clipBlockSize, b - start);
             var pairMask = FramewiseSigmoidLoss.PairMask(_audioMask.narrow(0, start, n), textMask, _audio.dtype);
             using var mode = withGradients ? enable_grad() : no_grad();
-            var audio = _audio.narrow(0, start, n).detach().requires_grad_(withGradients);
+            // The audio slice stays out of the graph: autograd would hand back a fresh [n, T, d] gradient per block
+            // (4 MiB at B = 64, T = 32, d = 512) only to add it to the buffer. Instead the gradient stops at the
+            // similarity [n, k, T] and is contracted with the texts straight into the buffer below.
+            var audio = _audio.narrow(0, start, n);
             var text = block.Text.detach().requires_grad_(withGradients);
             var scale = block.LogitScale.detach().requires_grad_(withGradients);
-            var blockSum = FramewiseSigmoidLoss.BlockSum(audio, text, scale, bias, labels.narrow(0, start, n), pairMask);
+            var similarity = FramewiseSigmoidLoss.Similarity(audio, text);
+            var blockSum = FramewiseSigmoidLoss.BlockSum(similarity, scale, bias, labels.narrow(0, start, n), pairMask);
             if (withGradients)
             {
                 // Same normalisation and order of operations as the naive loss, so gradients agree to rounding.
                 var blockLoss = blockSum / _pairCount / _frames;
-                var grads = autograd.grad([blockLoss], [audio, text, scale]);
+                var grads = autograd.grad([blockLoss], [similarity, text, scale]);
                 using var _ = no_grad();
-                _audioGradient!.narrow(0, start, n).add_(grads[0]);
+                // d loss/d audio[i, t, :] = Σ_j d loss/d similarity[i, j, t] · text[j, :], added in place.
+                var similarityGradient = grads[0].transpose(1, 2).reshape(n * _frames, k);
+                _audioGradient!.narrow(0, start, n).view(n * _frames, -1).addmm_(similarityGradient, block.Text.detach());
                 textGradient!.add_(grads[1]);
                 scaleGradient!.add_(grads[2]);
             }

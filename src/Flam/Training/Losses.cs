@@ -60,7 +60,7 @@ public static class FramewiseSigmoidLoss
         CheckShapes(localAudio, text, logitScale, logitBias, labels, audioMask, textMask);
         using var scope = NewDisposeScope();
         var pairMask = PairMask(audioMask, textMask, localAudio.dtype);
-        var sum = BlockSum(localAudio, text, logitScale, logitBias.detach(), labels, pairMask);
+        var sum = BlockSum(Similarity(localAudio, text), logitScale, logitBias.detach(), labels, pairMask);
         var loss = sum / pairMask.sum() / localAudio.shape[1];
         return loss.MoveToOuterDisposeScope();
     }
@@ -81,12 +81,16 @@ public static class FramewiseSigmoidLoss
     internal static Tensor PairMask(Tensor audioMask, Tensor textMask, ScalarType dtype) =>
         audioMask.to_type(dtype).unsqueeze(1) * textMask.to_type(dtype).unsqueeze(0);
 
-    /// <summary>Σ mask[i,j]·−log σ((2z−1)·ℓ[i,j,t]) over one block; <paramref name="logitBias"/> must already be detached.</summary>
-    internal static Tensor BlockSum(Tensor localAudio, Tensor text, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor pairMask)
+    /// <summary>Cosine similarity of every frame with every text, [B, T, d] x [K, d] -> [B, K, T] (a transposed view).</summary>
+    internal static Tensor Similarity(Tensor localAudio, Tensor text) => localAudio.matmul(text.t()).transpose(1, 2);
+
+    /// <summary>
+    /// Σ mask[i,j]·−log σ((2z−1)·ℓ[i,j,t]) over one block, from its <paramref name="similarity"/> [B, K, T];
+    /// <paramref name="logitBias"/> must already be detached.
+    /// </summary>
+    internal static Tensor BlockSum(Tensor similarity, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor pairMask)
     {
         using var scope = NewDisposeScope();
-        // [B, T, d] x [d, K] -> [B, T, K] -> [B, K, T]
-        var similarity = localAudio.matmul(text.t()).transpose(1, 2);
         var logits = logitScale.view(1, -1, 1) * similarity + logitBias.view(1, -1, 1);
         var sign = labels * 2 - 1;
         var perFrame = -F.logsigmoid(sign * logits);
