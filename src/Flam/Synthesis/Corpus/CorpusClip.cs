@@ -4,7 +4,7 @@ namespace Flam.Synthesis.Corpus;
 
 /// <summary>
 /// One line of <c>events.jsonl</c> / <c>backgrounds.jsonl</c>: the synthesis source-metadata format (path, captions,
-/// tags, source, licence) plus provenance. <c>audio</c> repeats <c>path</c> so the same file is also a clip-level
+/// tags, kind, licence) plus provenance. <c>audio</c> repeats <c>path</c> so the same file is also a clip-level
 /// training manifest.
 /// </summary>
 public sealed record CorpusClip(
@@ -15,8 +15,10 @@ public sealed record CorpusClip(
     [property: JsonPropertyName("label")] string Label,
     [property: JsonPropertyName("captions")] IReadOnlyList<string> Captions,
     [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
-    [property: JsonPropertyName("source")] string Source,
-    [property: JsonPropertyName("kind")] string Kind,
+    // Named as the synthesis source-metadata reads them: "kind" is effect (sfx) vs general audio for the 80/20 rule;
+    // whether a clip is an event or a background is its "role" (and which of the two files it is in).
+    [property: JsonPropertyName("kind")] string Source,
+    [property: JsonPropertyName("role")] string Kind,
     [property: JsonPropertyName("split")] string Split,
     [property: JsonPropertyName("package")] string Package,
     [property: JsonPropertyName("original")] string Original,
