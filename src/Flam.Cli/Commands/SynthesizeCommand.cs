@@ -3,6 +3,7 @@ using Flam.Cli.Plots;
 using Flam.IO;
 using Flam.Synthesis;
 using Spectre.Console;
+using static Flam.Cli.CliOptions;
 
 namespace Flam.Cli.Commands;
 
@@ -171,7 +172,4 @@ internal static class SynthesizeCommand
     }
 
     private static Option<T> Required<T>(string name, string description) => new(name) { Description = description, Required = true };
-
-    private static Option<T> Opt<T>(string name, string description, T defaultValue) =>
-        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Flam.Model.Text;
 using Flam.Training;
+using static Flam.Cli.CliOptions;
 
 namespace Flam.Cli.Commands;
 
@@ -130,7 +131,4 @@ internal static class TrainCommand
         }
         return weights;
     }
-
-    private static Option<T> Opt<T>(string name, string description, T fallback) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
 }
