@@ -56,6 +56,7 @@ internal static class SynthesizeCommand
         var holdOut = Opt("--hold-out", "Fraction of sources held out for testing (0 = none).", d.HoldOutFraction);
         var holdOutBy = Opt("--hold-out-by", "Hold out by Identity (file) or Label (text).", d.HoldOutBy);
         var split = Opt("--split", "Use All sources, only Train (not held out) or only Test (held-out) sources.", d.Split);
+        var listedOnly = new Option<bool>("--listed-only") { Description = "Use only the files the metadata lists (e.g. one metadata file per corpus split)." };
         var threads = Opt("--threads", "Mixtures rendered in parallel (output is identical for any value).", Environment.ProcessorCount);
         var force = new Option<bool>("--force") { Description = "Replace a set in --out made with a different recipe." };
         var plot = new Option<int?>("--plot") { Description = "Also draw mixture N's spectrogram with its labels to OUT/plots/mix_N.png." };
@@ -64,7 +65,7 @@ internal static class SynthesizeCommand
         Option[] all = [events, eventsMeta, backgrounds, backgroundsMeta, count, seed, output, duration, minEvents, maxEvents, effectP,
             maxConcurrent, attempts, splitP, minSegment, maxSegments, repeatP, minRepeats, maxRepeats, minOffset, maxOffset, fade, ceiling,
             longEvents, format, sourceName, labelWindow, labelHop, threshold, minGap, minRun, shortEvent, silenceFloor, eventMax, backgroundMin, keywords,
-            keepKeyword, requireKeyword, holdOut, holdOutBy, split, threads, force, plot, indexCache];
+            keepKeyword, requireKeyword, holdOut, holdOutBy, split, listedOnly, threads, force, plot, indexCache];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -114,6 +115,7 @@ internal static class SynthesizeCommand
                 HoldOutFraction = parse.GetValue(holdOut),
                 HoldOutBy = parse.GetValue(holdOutBy),
                 Split = parse.GetValue(split),
+                ListedOnly = parse.GetValue(listedOnly),
             };
             var request = new SynthesisRequest(parse.GetValue(events)!, parse.GetValue(eventsMeta), parse.GetValue(backgrounds)!,
                 parse.GetValue(backgroundsMeta), parse.GetValue(output)!, parse.GetValue(count), parse.GetValue(seed), options,

@@ -15,21 +15,44 @@ namespace Flam.Model;
 /// <param name="Provenance">Origin and licence of a shipped model; null for the user's own files.</param>
 public sealed record ModelBundle(string Name, string Checkpoint, string? Config, string TokenizerDirectory, string? Provenance = null)
 {
-    /// <summary>The model used when the user names none. No model is shipped yet, so there is none.</summary>
-    public static ModelBundle? Default => null;
+    /// <summary>Where the model shipped with Flam is installed: <c>models/default</c> beside the Flam assembly.</summary>
+    public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "models", "default");
+
+    /// <summary>The model used when the user names none: Flam's own, installed in <see cref="DefaultDirectory"/>.</summary>
+    /// <exception cref="FlamException">Its files are missing.</exception>
+    public static ModelBundle Default => Shipped(DefaultDirectory);
 
     /// <summary>
-    /// The bundle for what the user named. Without a checkpoint the shipped default is used, and without one of those
-    /// the user is told to name a checkpoint. Without a tokenizer folder, the checkpoint's folder is used when it
-    /// holds the tokenizer files.
+    /// A shipped model in <paramref name="folder"/> (weights, config and model card), checking its files are there so
+    /// a broken installation is reported by name rather than failing later inside TorchSharp.
     /// </summary>
-    /// <exception cref="FlamException">No checkpoint and no default, or no tokenizer to be found.</exception>
+    /// <exception cref="FlamException">A file is missing.</exception>
+    public static ModelBundle Shipped(string folder)
+    {
+        var missing = new[] { FlamModel.WeightsFileName, FlamModel.ConfigFileName }
+            .Select(f => Path.Combine(folder, f)).Where(f => !File.Exists(f)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new FlamException($"The default model is incomplete: {string.Join(" and ", missing.Select(f => $"'{f}'"))} " +
+                $"{(missing.Count == 1 ? "is" : "are")} missing. Reinstall Flam, or pass --checkpoint PATH to use another model.");
+        }
+        return new ModelBundle("flam-default", folder, null, "",
+            $"Flam's default model, trained by Flam on freely licensed sounds; data, licences and measurements: {Path.Combine(folder, ModelCardFileName)}");
+    }
+
+    /// <summary>File name of a shipped model's card.</summary>
+    public const string ModelCardFileName = "MODEL_CARD.md";
+
+    /// <summary>
+    /// The bundle for what the user named. Without a checkpoint the shipped default is used. Without a tokenizer
+    /// folder, the checkpoint's folder is used when it holds the tokenizer files.
+    /// </summary>
+    /// <exception cref="FlamException">The default model is missing, or no tokenizer is to be found.</exception>
     public static ModelBundle Resolve(string? checkpoint, string? config, string? tokenizerDirectory)
     {
         if (checkpoint is null)
         {
-            var shipped = Default ?? throw new FlamException(
-                "A model checkpoint is required: pass --checkpoint PATH (the released OpenFLAM open_flam_oct17.pth, or a Flam model folder). No default model is shipped yet.");
+            var shipped = Default;
             return shipped with { Config = config ?? shipped.Config, TokenizerDirectory = tokenizerDirectory ?? shipped.TokenizerDirectory };
         }
         if (tokenizerDirectory is null)

@@ -86,7 +86,19 @@ public sealed class SourceLibrary
             return keep;
         }
 
-        foreach (var file in eventFiles)
+        if (options.ListedOnly && (eventsMeta is null || backgroundsMeta is null))
+        {
+            throw new FlamException("Using only listed files needs metadata for both the events and the backgrounds.");
+        }
+
+        bool Unlisted(IndexedFile file, IReadOnlyDictionary<string, SourceMetadata>? meta)
+        {
+            var unlisted = options.ListedOnly && meta is not null && !meta.ContainsKey(file.RelativePath);
+            otherSide += unlisted ? 1 : 0;
+            return unlisted;
+        }
+
+        foreach (var file in eventFiles.Where(f => !Unlisted(f, eventsMeta)))
         {
             var source = ToSource(eventsFolder, file, eventsMeta);
             if (file.Error is not null)
@@ -124,7 +136,7 @@ public sealed class SourceLibrary
         }
 
         var minBackground = Math.Max(rules.BackgroundMinSeconds, options.Duration);
-        foreach (var file in backgroundFiles)
+        foreach (var file in backgroundFiles.Where(f => !Unlisted(f, backgroundsMeta)))
         {
             var source = ToSource(backgroundsFolder, file, backgroundsMeta);
             if (file.Error is not null)

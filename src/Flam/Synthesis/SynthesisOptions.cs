@@ -116,6 +116,12 @@ public sealed record SynthesisOptions
     /// <summary>Which side of the split this run uses.</summary>
     public SplitSide Split { get; init; } = SplitSide.All;
 
+    /// <summary>
+    /// Use only files listed in the events/backgrounds metadata; unlisted files in the folders are ignored.
+    /// Lets a corpus with its own splits (one metadata file per split) drive the hold-out.
+    /// </summary>
+    public bool ListedOnly { get; init; }
+
     /// <summary>Mixture length in samples.</summary>
     [JsonIgnore]
     public int DurationSamples => (int)Math.Round(Duration * SampleRate);

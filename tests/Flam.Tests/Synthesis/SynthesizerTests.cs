@@ -160,6 +160,30 @@ public class SynthesizerTests
     }
 
     [Fact]
+    public void ListedOnlyUsesJustTheFilesTheMetadataNames()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var (events, backgrounds) = WriteSourceFolders(root);
+        var eventsMeta = Path.Combine(root, "events.train.jsonl");
+        File.WriteAllLines(eventsMeta, [
+            """{"path":"beep_01.wav","captions":["beep"]}""",
+            """{"path":"knock.wav","captions":["knocking"]}""",
+        ]);
+        var backgroundsMeta = Path.Combine(root, "backgrounds.train.jsonl");
+        File.WriteAllLines(backgroundsMeta, ["""{"path":"street.wav","captions":["street"]}"""]);
+        var options = new SynthesisOptions { ListedOnly = true };
+
+        var summary = Synthesizer.Run(new SynthesisRequest(events, eventsMeta, backgrounds, backgroundsMeta, Path.Combine(root, "set"),
+            10, 3, options, 1, false));
+
+        Assert.Equal((2, 1), (summary.Events, summary.Backgrounds));
+        var texts = Manifest.Read(Path.Combine(root, "set", "manifest.jsonl")).Entries.SelectMany(e => e.Events!).Select(e => e.Text).ToHashSet();
+        Assert.Subset(new HashSet<string> { "beep", "knocking" }, texts);
+        var withoutMeta = new SynthesisRequest(events, null, backgrounds, backgroundsMeta, Path.Combine(root, "other"), 2, 3, options, 1, false);
+        Assert.Contains("metadata", Assert.Throws<FlamException>(() => Synthesizer.Run(withoutMeta)).Message);
+    }
+
+    [Fact]
     public void CorruptSourcesAreSkippedAndListedInTheReport()
     {
         var root = FixturePaths.NewTempDirectory();
