@@ -115,7 +115,7 @@ internal static partial class EvalCommand
     private static Command CreateZeroShot()
     {
         var manifest = new Option<string>("--manifest") { Description = "Manifest (JSONL) whose clips have tags; a clip's class is its first tag that names a class.", Required = true };
-        var classesOption = new Option<string>("--classes") { Description = "Text file with one class name per line (blank lines ignored).", Required = true };
+        var classesOption = new Option<string?>("--classes") { Description = "Text file with one class name per line (blank lines ignored). Default: the distinct first tags of the manifest's clips." };
         var template = new Option<string>("--template") { Description = "Prompt for each class; {0} is replaced by the class name (e.g. \"the sound of {0}\").", DefaultValueFactory = _ => "{0}" };
         var o = ModelOptions.Create();
         var command = new Command("zeroshot", "Zero-shot classification of a manifest's clips with class names as text queries: top-1/top-5 and per-class accuracy.")
@@ -127,13 +127,16 @@ internal static partial class EvalCommand
         {
             o.CheckBatch(parse);
             var manifestPath = parse.GetValue(manifest)!;
-            var classesPath = parse.GetValue(classesOption)!;
+            var classesPath = parse.GetValue(classesOption);
             var prompt = parse.GetValue(template)!;
             var outDir = parse.GetValue(o.Output)!;
             var stdout = parse.InvocationConfiguration.Output;
             if (!prompt.Contains("{0}", StringComparison.Ordinal)) throw new FlamException($"--template '{prompt}' has no {{0}} for the class name.");
-            var classes = ReadClasses(classesPath);
             var file = Manifest.Read(manifestPath);
+            var classes = classesPath is null
+                ? file.Entries.Where(e => e.Tags.Count > 0).Select(e => e.Tags[0].Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
+                : ReadClasses(classesPath);
+            if (classes.Length == 0) throw new FlamException($"{manifestPath}: no clip has a tag, so there are no classes; pass --classes FILE.");
             var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.OrdinalIgnoreCase);
             var labelled = file.Entries
                 .Select(e => (Entry: e, Class: e.Tags.Select(t => index.TryGetValue(t.Trim(), out var k) ? k : -1).FirstOrDefault(k => k >= 0, -1)))
@@ -160,7 +163,7 @@ internal static partial class EvalCommand
             new MetricTableReport($"Zero-shot classification with {model}", new Dictionary<string, string>
             {
                 ["manifest"] = manifestPath,
-                ["classes file"] = classesPath,
+                ["classes file"] = classesPath ?? "(the manifest's first tags)",
                 ["model"] = model,
                 ["prompt template"] = prompt,
                 ["classes"] = classes.Length.ToString(CultureInfo.InvariantCulture),

@@ -198,6 +198,24 @@ public sealed class ClipLevelEvalCommandTests
     }
 
     [Fact]
+    public async Task ZeroShotWithoutClassesFileUsesTheClipsFirstTags()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        var outDir = Path.Combine(dir, "zeroshot");
+        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--out", outDir, .. EvalCommandTests.ModelArgs()]);
+        Assert.True(code == 0, err);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
+        Assert.Equal("4", report["inputs"]!["classes"]!.GetValue<string>());
+        Assert.Equal("0", report["inputs"]!["clips skipped (no tag names a class)"]!.GetValue<string>());
+
+        string[] classes = ["Game", "time", "speech", "unknown"];
+        var logits = TwinSimilarity(["a", "b", "c", "d"], classes);
+        var expected = ZeroShotMetrics.TopKAccuracy(logits, classes.Length, [0, 1, 2, 3], 1, 5);
+        Equal(expected[0], report["metrics"]!["zero_shot"]!["top1"], "top1");
+        Assert.Equal(1, report["per_class"]!["unknown"]!["clips"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task MissingManifestIsNamed()
     {
         var dir = FixturePaths.NewTempDirectory();
