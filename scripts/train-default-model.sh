@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Trains Flam's default model from the freely licensed corpus, resumably: run it again after an
 # interruption and every finished step is kept (synthesis keeps rendered mixtures, training resumes
-# from its last checkpoint). On 2 cores the whole recipe takes about 1.5-2 hours.
+# from its last checkpoint). On 2 cores the whole recipe takes about 2 hours.
 #
 #   scripts/train-default-model.sh [CORPUS] [WORK]
 #
-# CORPUS: built by `flam corpus build` (default /work/data/corpus); WORK: output (default /work/data/default-model).
+# CORPUS: the corpus folder, built here by `flam corpus build` when it holds none yet (downloads Debian data
+# packages, ~15 min; AMBIENCE names the extra folder of licensed ambience recordings); default /work/data/corpus.
+# WORK: output (default /work/data/default-model).
 # The corpus's own splits drive every hold-out: training sees only split "train" events and backgrounds;
 # validation mixtures use split "validation"; the held-out test mixtures use split "test" events and
 # backgrounds (never heard in training); the unseen-label mixtures use events whose label never occurs
@@ -20,13 +22,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TRAIN_MIXTURES=${TRAIN_MIXTURES:-5000}
 EVAL_MIXTURES=${EVAL_MIXTURES:-300}
 STAGE1_STEPS=${STAGE1_STEPS:-600}
-STAGE2_STEPS=${STAGE2_STEPS:-2000}
+STAGE2_STEPS=${STAGE2_STEPS:-2800}
 BATCH=${BATCH:-16}
 
 dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
 flam() { dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" "$@"; }
 
 mkdir -p "$WORK"
+if [ ! -f "$CORPUS/events.jsonl" ]; then
+  flam corpus build --out "$CORPUS" --cache "${CORPUS_CACHE:-$CORPUS-cache}" --folder "${AMBIENCE:-$ROOT/../shared/data/ambience-blanket}"
+fi
 # One metadata file per corpus split, next to the corpus so its relative audio paths stay valid.
 for split in train validation test unseen-label; do
   for kind in events backgrounds; do

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Flam.Model;
 using Flam.Runtime;
 using TorchSharp;
 
@@ -40,9 +41,24 @@ internal static class InfoCommand
                 devices.AddRange(Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}"));
             }
             output.WriteLine($"devices     {string.Join(", ", devices)}{(torch.cuda.is_available() ? "" : " (CUDA not available: CPU build of libtorch)")}");
+            output.WriteLine($"model       {DescribeDefaultModel()}");
             return 0;
         });
         return command;
+    }
+
+    private static string DescribeDefaultModel()
+    {
+        try
+        {
+            var bundle = ModelBundle.Default;
+            var megabytes = new FileInfo(Path.Combine(bundle.Checkpoint, FlamModel.WeightsFileName)).Length / 1e6;
+            return $"default {bundle.Checkpoint} ({megabytes:0.0} MB; card: {ModelBundle.ModelCardFileName})";
+        }
+        catch (FlamException e)
+        {
+            return "default MISSING: " + e.Message;
+        }
     }
 
     private static string Explain(string? need) => need switch

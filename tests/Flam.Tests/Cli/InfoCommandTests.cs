@@ -1,4 +1,5 @@
 using Flam.Cli;
+using Flam.Model;
 
 namespace Flam.Tests.Cli;
 
@@ -16,6 +17,7 @@ public class InfoCommandTests
         Assert.Contains("libtorch    2.10.0", text);
         Assert.Contains("threads     ", text);
         Assert.Contains("devices     cpu", text);
+        Assert.Contains($"model       default {ModelBundle.DefaultDirectory}", text);
         if (OperatingSystem.IsLinux())
         {
             Assert.Contains("libLibTorchSharp.so", text);
