@@ -34,7 +34,7 @@ internal sealed record SedReport(string Title, IReadOnlyDictionary<string, strin
         EvaluationPlots.SaveThresholdCurve(Path.Combine(directory, ThresholdFile), Curve, Title + " - " + CurveDescription, overwrite);
         if (Calibration is not null)
         {
-            EvaluationPlots.SaveReliability(Path.Combine(directory, ReliabilityFile), Calibration, Title + " - reliability", overwrite);
+            EvaluationPlots.SaveReliability(Path.Combine(directory, ReliabilityFile), Calibration, "Reliability diagram (frames of all queries pooled)", overwrite);
         }
         var json = ReportFolder.Header(Title, Inputs);
         json["metrics"] = StandardSedMetrics.ToJson(Entries);
