@@ -144,4 +144,22 @@ public sealed class ParaphraseRobustnessTests
         File.WriteAllBytes(latin1, [(byte)'c', 0xE9, (byte)'\t', (byte)'a', (byte)'\t', (byte)'b']);
         Assert.Contains("not valid UTF-8", Assert.Throws<FlamException>(() => ParaphraseTable.Read(latin1)).Message);
     }
+
+    [Fact]
+    public void ShippedCorpusTableIsWellFormed()
+    {
+        var path = Path.Combine(FixturePaths.RepositoryRoot, "data", "corpus", "paraphrases.tsv");
+        var table = ParaphraseTable.Read(path);
+        // 96 held-out test labels + 61 unseen labels of the corpus splits.
+        Assert.Equal(157, table.Rows.Count);
+        static string Words(string s) => string.Join(' ', s.ToLowerInvariant().Split(' ').Where(w => w is not ("a" or "an" or "the")));
+        foreach (var row in table.Rows)
+        {
+            Assert.True(row.Phrasings.Count == 3, $"line {row.Line}: {row.Phrasings.Count} phrasings");
+            // Wording differs from the label and between phrasings, not only in articles.
+            Assert.True(row.Phrasings.Select(Words).Append(Words(row.Text)).Distinct().Count() == 4, $"line {row.Line}: '{row.Text}' repeats a wording");
+        }
+        var vague = File.ReadLines(path).Single(l => l.StartsWith("# so their agreement", StringComparison.Ordinal)).Split(':')[1].Split(',').Select(v => v.Trim());
+        Assert.All(vague, v => Assert.NotNull(table.Find(v)));
+    }
 }
