@@ -35,7 +35,7 @@ internal sealed record ParaphraseReport(string Title, IReadOnlyDictionary<string
         json["per_text"] = new JsonArray([.. r.PerText.Select(t => (JsonNode?)new JsonObject
         {
             ["text"] = t.Text,
-            ["clips"] = t.Tracks,
+            ["items"] = t.Tracks,
             ["phrasings"] = t.Phrasings,
             ["agreement"] = t.Agreement,
             ["jaccard"] = t.Jaccard,
@@ -62,7 +62,7 @@ internal sealed record ParaphraseReport(string Title, IReadOnlyDictionary<string
         for (var k = 0; k < r.PhrasingAuroc.Length; k++) md.AppendLine($"| frame AUROC, phrasing {k + 1} | {F(r.PhrasingAuroc[k])} | |");
         var n = r.PhrasingAuroc.Length;
         md.AppendLine().AppendLine("## Per text").AppendLine();
-        md.AppendLine("| text | clips | agreement | Jaccard | correlation | AUROC text | " + string.Join(" | ", Enumerable.Range(1, n).Select(k => $"AUROC {k}")) + " |");
+        md.AppendLine("| text | items | agreement | Jaccard | correlation | AUROC text | " + string.Join(" | ", Enumerable.Range(1, n).Select(k => $"AUROC {k}")) + " |");
         md.AppendLine("|---|---|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", n)));
         foreach (var t in r.PerText)
         {

@@ -2,15 +2,15 @@ namespace Flam.Evaluation;
 
 /// <summary>Frame outputs of one event of one clip queried with the event text and with each of its phrasings.</summary>
 /// <param name="ClipId">The clip.</param>
-/// <param name="Text">The event text.</param>
-/// <param name="Original">Output per frame for the event text itself.</param>
+/// <param name="Text">The table row's text: the event text, or the label the event text is a caption of (items are grouped by it).</param>
+/// <param name="Original">Output per frame for the event text as the manifest names it.</param>
 /// <param name="Phrasings">Output per frame for each phrasing (in table order), each as long as <paramref name="Labels"/>.</param>
 /// <param name="Labels">Frame truth of the event (the training frame labels, as the open-vocabulary AUROC uses).</param>
 public sealed record ParaphraseTrack(string ClipId, string Text, double[] Original, IReadOnlyList<double[]> Phrasings, bool[] Labels);
 
-/// <summary>Paraphrase robustness of one event text over the clips it occurs in.</summary>
-/// <param name="Text">The event text.</param>
-/// <param name="Tracks">Clips it occurs in.</param>
+/// <summary>Paraphrase robustness of one table row over the (clip, event text) items it stands for.</summary>
+/// <param name="Text">The row's text.</param>
+/// <param name="Tracks">Items (clip, event text) of the row.</param>
 /// <param name="Phrasings">Phrasings in its table row.</param>
 /// <param name="Agreement">Mean pairwise decision agreement.</param>
 /// <param name="Jaccard">Mean pairwise Jaccard of detected frames over pairs where at least one phrasing detects (NaN if none).</param>

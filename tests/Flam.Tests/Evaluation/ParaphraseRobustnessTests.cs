@@ -146,6 +146,36 @@ public sealed class ParaphraseRobustnessTests
     }
 
     [Fact]
+    public void CaptionsOfLabelledClipsFindTheLabelsRow()
+    {
+        var table = ParaphraseTable.Read(Table("glass breaking\ta glass shattering\tglass smashes", "bell\ta bell rings\ta chime",
+            "a bell ringing\tbells\tringing"));
+        var meta = Path.Combine(FixturePaths.NewTempDirectory(), "meta.jsonl");
+        File.WriteAllLines(meta,
+        [
+            "{\"label\": \"glass breaking\", \"captions\": [\"glass shattering\", \"the shards\"]}",
+            "{\"label\": \"bell\", \"captions\": [\"a bell ringing\", \"the shards\"]}",
+            "",
+            "{\"label\": \"no row\", \"captions\": [\"silence\"]}",
+        ]);
+        var aliased = table.WithCaptionAliases([meta]);
+        Assert.Equal("glass breaking", aliased.Find("glass shattering")!.Text);
+        // A caption with a row of its own keeps it; a caption of two labelled rows is ambiguous; labels without a row add nothing.
+        Assert.Equal("a bell ringing", aliased.Find("a bell ringing")!.Text);
+        Assert.Null(aliased.Find("the shards"));
+        Assert.Equal(["the shards"], aliased.AmbiguousCaptions);
+        Assert.Null(aliased.Find("silence"));
+        Assert.Equal(1, aliased.AliasCount);
+        Assert.Null(table.Find("glass shattering"));
+
+        File.AppendAllLines(meta, ["{\"label\": \"bell\", \"captions\": \"not a list\"}"]);
+        Assert.Contains(meta + ":5: expected an object", Assert.Throws<FlamException>(() => table.WithCaptionAliases([meta])).Message);
+        File.WriteAllLines(meta, ["{broken"]);
+        Assert.Contains(meta + ":1: not valid JSON", Assert.Throws<FlamException>(() => table.WithCaptionAliases([meta])).Message);
+        Assert.Contains("does not exist", Assert.Throws<FlamException>(() => table.WithCaptionAliases([meta + ".missing"])).Message);
+    }
+
+    [Fact]
     public void ShippedCorpusTableIsWellFormed()
     {
         var path = Path.Combine(FixturePaths.RepositoryRoot, "data", "corpus", "paraphrases.tsv");

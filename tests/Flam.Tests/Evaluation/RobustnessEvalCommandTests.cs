@@ -112,7 +112,7 @@ public sealed class RobustnessEvalCommandTests
 
         var perText = report["per_text"]!.AsArray();
         Assert.Equal(["people play a game", "time"], perText.Select(t => (string)t!["text"]!));
-        Assert.Equal([2, 2], perText.Select(t => (int)t!["clips"]!));
+        Assert.Equal([2, 2], perText.Select(t => (int)t!["items"]!));
         // "time" lists itself as its first phrasing: that phrasing's AUROC is the event text's.
         var time = perText[1]!;
         MetricFixture.Close(MetricFixture.Number(time["auroc_event_text"]), MetricFixture.Numbers(time["auroc_per_phrasing"])[0], "time");
@@ -123,6 +123,25 @@ public sealed class RobustnessEvalCommandTests
         var expected = MetricFixture.Number(sed["extra"]!["open_vocabulary_auroc"]);
         var actual = MetricFixture.Number(m["auroc_event_text"]);
         Assert.True(Math.Abs(expected - actual) < 1e-3, $"eval sed {expected}, eval paraphrase {actual}");
+    }
+
+    [Fact]
+    public async Task CorpusCaptionsStandForTheirLabelsRow()
+    {
+        var table = Table("game playing\tpeople play\ta game", "clock\ttime passes\ta long time");
+        var meta = Path.Combine(FixturePaths.NewTempDirectory(), "events.test.jsonl");
+        File.WriteAllLines(meta,
+        [
+            "{\"label\": \"game playing\", \"captions\": [\"people play a game\"], \"audio\": \"x.ogg\"}",
+            "{\"label\": \"clock\", \"captions\": [\"time\", \"a clock\"]}",
+        ]);
+        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "aliases");
+        var (report, _, _) = await Run(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", table, "--corpus-meta", meta], outDir);
+        var perText = report["per_text"]!.AsArray();
+        Assert.Equal(["clock", "game playing"], perText.Select(t => (string)t!["text"]!));
+        Assert.Equal([2, 2], perText.Select(t => (int)t!["items"]!));
+        Assert.Equal(4 * 1, (int)report["metrics"]!["pairs"]!);
+        Assert.Empty(report["unused_rows"]!.AsArray());
     }
 
     [Theory]
