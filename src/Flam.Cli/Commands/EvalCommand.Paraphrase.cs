@@ -51,14 +51,13 @@ internal static partial class EvalCommand
         string[] unused = [.. table.Rows.Where(r => !used.Contains(r.Text)).Select(r => r.Text)];
         if (used.Count == 0)
         {
-            throw new FlamException($"{tablePath}: no row names an event text of '{manifestPath}' (texts must match exactly).");
+            throw new FlamException($"{tablePath}: no row names an event text of '{manifestPath}' (texts must match exactly; --corpus-meta maps captions to labels).");
         }
         ParaphraseReport.CheckWritable(outDir, force);
         if (unused.Length > 0)
         {
             stderr.WriteLine($"warning: {tablePath}: {unused.Length} row(s) name texts that occur in no event of {manifestPath}: {string.Join(", ", unused.Take(10))}{(unused.Length > 10 ? ", ..." : "")}");
         }
-
         if (table.AmbiguousCaptions.Count > 0)
         {
             stderr.WriteLine($"warning: {table.AmbiguousCaptions.Count} caption(s) describe clips of several labels and get no row: {string.Join(", ", table.AmbiguousCaptions.Take(10))}");

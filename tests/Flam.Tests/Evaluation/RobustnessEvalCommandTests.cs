@@ -145,6 +145,20 @@ public sealed class RobustnessEvalCommandTests
     }
 
     [Theory]
+    [InlineData("1.5", "threshold must be between 0 and 1")]
+    [InlineData("0", "threshold must be between 0 and 1")]
+    public async Task BadThresholdIsRejected(string threshold, string message)
+    {
+        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "r");
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", Table("time\ta\tb"),
+            "--threshold", threshold, "--out", outDir, .. EvalCommandTests.ModelArgs()], new StringWriter(), stderr);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains(message, stderr.ToString());
+        Assert.False(File.Exists(Path.Combine(outDir, "report.json")));
+    }
+
+    [Theory]
     [InlineData("time\ttime passes", "paraphrases.tsv:2: 'time' has 1 phrasing(s)")]
     [InlineData("time\ta\tb\ntime\tc\td", "paraphrases.tsv:3: 'time' is already listed on line 2")]
     [InlineData("unrelated\ta\tb", "no row names an event text")]
