@@ -25,97 +25,131 @@ internal static partial class EvalCommand
         command.Subcommands.Add(CreateSed());
         command.Subcommands.Add(CreateRetrieval());
         command.Subcommands.Add(CreateZeroShot());
+        command.Subcommands.Add(CreateParaphrase());
         return command;
+    }
+
+    /// <summary>The options of the evaluations that run the frame-wise detector (<c>sed</c>, <c>paraphrase</c>).</summary>
+    private sealed record DetectorOptions(
+        Option<string> Output, Option<string?> Checkpoint, Option<string?> Config, Option<string?> Tokenizer, Option<int> Median, Option<double> Hop,
+        Option<int> Batch, Option<string> Device, Option<bool> Force)
+    {
+        public static DetectorOptions Create(string outputDescription) => new(
+            new Option<string>("--out", "-o") { Description = outputDescription, Required = true },
+            new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." },
+            new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file." },
+            new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt. Default: the checkpoint's folder." },
+            new Option<int>("--median") { Description = "Median filter length in frames applied before scoring (the paper: 3).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames },
+            new Option<double>("--hop") { Description = "Seconds between window starts for clips longer than the model window.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds },
+            new Option<int>("--batch") { Description = "Windows encoded at once.", DefaultValueFactory = _ => DetectionOptions.Default.WindowBatchSize },
+            new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" },
+            new Option<bool>("--force", "-f") { Description = "Overwrite existing report files." });
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { Output, Checkpoint, Config, Tokenizer, Median, Hop, Batch, Device, Force }) command.Options.Add(option);
+        }
+
+        /// <summary>The detection options given on the command line (validated).</summary>
+        public DetectionOptions Detection(ParseResult parse, double threshold)
+        {
+            var options = DetectionOptions.Default with
+            {
+                Threshold = threshold,
+                MedianFrames = parse.GetValue(Median),
+                HopSeconds = parse.GetValue(Hop),
+                WindowBatchSize = parse.GetValue(Batch),
+            };
+            options.Validate();
+            return options;
+        }
     }
 
     private static Command CreateSed()
     {
         var manifest = new Option<string>("--manifest") { Description = "Test manifest (JSONL, the training format) whose clips have timed events.", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Report folder (created): report.json, report.md, plots, scores/, ground_truth.tsv, durations.tsv.", Required = true };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." };
-        var config = new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file." };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt. Default: the checkpoint's folder." };
-        var median = new Option<int>("--median") { Description = "Median filter length in frames applied before scoring (the paper: 3).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames };
-        var hop = new Option<double>("--hop") { Description = "Seconds between window starts for clips longer than the model window.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds };
-        var batch = new Option<int>("--batch") { Description = "Windows encoded at once.", DefaultValueFactory = _ => DetectionOptions.Default.WindowBatchSize };
-        var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
-        var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing report files." };
-        var command = new Command("sed", "Run the detector over a manifest with events; PSDS1/2, MPAUC, AUROC, open-vocabulary AUROC, Spearman, F1 vs threshold.")
+        var o = DetectorOptions.Create("Report folder (created): report.json, report.md, plots, scores/, ground_truth.tsv, durations.tsv.");
+        var command = new Command("sed", "Run the detector over a manifest with events; PSDS1/2, MPAUC, AUROC, open-vocabulary AUROC, Spearman, F1 vs threshold, calibration.")
         {
-            manifest, output, checkpoint, config, tokenizer, median, hop, batch, device, force,
+            manifest,
         };
-        command.SetAction(parse =>
-        {
-            var options = DetectionOptions.Default with
-            {
-                MedianFrames = parse.GetValue(median),
-                HopSeconds = parse.GetValue(hop),
-                WindowBatchSize = parse.GetValue(batch),
-            };
-            return RunSed(parse.GetValue(manifest)!, parse.GetValue(output)!, parse.GetValue(checkpoint), parse.GetValue(config),
-                parse.GetValue(tokenizer), options, parse.GetValue(device)!, parse.GetValue(force),
-                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-        });
+        o.AddTo(command);
+        command.SetAction(parse => RunSed(parse, o, parse.GetValue(manifest)!));
         return command;
     }
 
-    private static int RunSed(string manifestPath, string outDir, string? checkpoint, string? config, string? tokenizerPath,
-        DetectionOptions options, string device, bool force, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// Loads the model and runs the detector over the manifest clips that have queries (<paramref name="queriesOf"/> by
+    /// manifest index; clips without queries are skipped): median-filtered frame outputs per query, with the clip's events.
+    /// </summary>
+    private static (string Model, List<ClipFrameOutputs> Clips) DetectClips(ParseResult parse, DetectorOptions o, DetectionOptions options,
+        ManifestFile file, IReadOnlyList<string> allQueries, Func<int, IReadOnlyList<string>> queriesOf)
     {
-        // Everything the user can get wrong is checked before the model is loaded.
-        options.Validate();
-        var file = Manifest.Read(manifestPath);
-        var classes = ManifestSedEvaluation.Classes(file.Entries);
-        if (classes.Length == 0)
-        {
-            throw new FlamException($"{manifestPath}: no clip has timed events; `flam eval sed` needs a manifest with events.");
-        }
-        SedReport.CheckWritable(outDir, force);
-        foreach (var name in new[] { "ground_truth.tsv", "durations.tsv" })
-        {
-            AtomicFile.CheckWritable(Path.Combine(outDir, name), force);
-        }
-
-        var bundle = ModelBundle.Resolve(checkpoint, config, tokenizerPath);
-        using var model = bundle.LoadModel(TorchRuntime.Device(device));
+        var stderr = parse.InvocationConfiguration.Error;
+        var bundle = ModelBundle.Resolve(parse.GetValue(o.Checkpoint), parse.GetValue(o.Config), parse.GetValue(o.Tokenizer));
+        using var model = bundle.LoadModel(TorchRuntime.Device(parse.GetValue(o.Device)!));
         var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
-        scorer.PrepareQueries(classes);
+        scorer.PrepareQueries(allQueries);
         var detector = new SoundEventDetector(scorer, options);
 
         var entries = file.Entries;
-        var clips = CliProgress.Run(stderr, "evaluating", entries.Sum(e => e.Duration), report =>
+        int[] used = [.. Enumerable.Range(0, entries.Count).Where(i => queriesOf(i).Count > 0)];
+        var clips = CliProgress.Run(stderr, "evaluating", used.Sum(i => entries[i].Duration), report =>
         {
-            var list = new List<ClipFrameOutputs>(entries.Count);
+            var list = new List<ClipFrameOutputs>(used.Length);
             var done = 0.0;
-            for (var i = 0; i < entries.Count; i++)
+            foreach (var i in used)
             {
                 var entry = entries[i];
                 var start = done;
                 var name = $"{Path.GetFileName(entry.Audio)} ({i + 1}/{entries.Count})";
                 report(name, start);
-                var result = detector.DetectFile(file.AudioPath(entry), classes, seconds => report(name, start + Math.Min(seconds, entry.Duration)));
+                var result = detector.DetectFile(file.AudioPath(entry), queriesOf(i), seconds => report(name, start + Math.Min(seconds, entry.Duration)));
                 list.Add(new ClipFrameOutputs(ClipId(i, entry.Audio), entry.Duration, result.FrameSeconds, entry.Events ?? [],
                     result.Queries.ToDictionary(q => q.Query, q => q.Smoothed, StringComparer.Ordinal)));
                 done += entry.Duration;
             }
             return list;
         });
+        return (bundle.Name, clips);
+    }
 
+    private static int RunSed(ParseResult parse, DetectorOptions o, string manifestPath)
+    {
+        var stdout = parse.InvocationConfiguration.Output;
+        var outDir = parse.GetValue(o.Output)!;
+        var force = parse.GetValue(o.Force);
+        // Everything the user can get wrong is checked before the model is loaded.
+        var options = o.Detection(parse, DetectionOptions.Default.Threshold);
+        var file = Manifest.Read(manifestPath);
+        var classes = ManifestSedEvaluation.Classes(file.Entries);
+        if (classes.Length == 0)
+        {
+            throw new FlamException($"{manifestPath}: no clip has timed events; `flam eval sed` needs a manifest with events.");
+        }
+        SedReport.CheckWritable(outDir, force, calibration: true);
+        foreach (var name in new[] { "ground_truth.tsv", "durations.tsv" })
+        {
+            AtomicFile.CheckWritable(Path.Combine(outDir, name), force);
+        }
+
+        var (modelName, clips) = DetectClips(parse, o, options, file, classes, _ => classes);
         var (set, scores, groundTruth, durations, tracks) = ManifestSedEvaluation.Build(clips, classes, manifestPath);
         var entriesOut = StandardSedMetrics.Compute(set, StandardSedMetricsOptions.Default);
         var openVocabulary = OpenVocabularyMetrics.Auroc(tracks);
         var spearman = OpenVocabularyMetrics.Spearman(tracks);
         double[] thresholds = [.. Enumerable.Range(1, 19).Select(i => i / 20.0)];
         var curve = OpenVocabularyMetrics.ThresholdCurve(tracks, thresholds);
+        var calibration = CalibrationMetrics.Compute(tracks, options.Threshold);
 
         SedTsv.WriteScores(Path.Combine(outDir, "scores"), scores, force);
         SedTsv.WriteGroundTruth(Path.Combine(outDir, "ground_truth.tsv"), groundTruth, force);
         SedTsv.WriteDurations(Path.Combine(outDir, "durations.tsv"), durations, force);
-        new SedReport($"SED evaluation of {bundle.Name}", new Dictionary<string, string>
+        new SedReport($"SED evaluation of {modelName}", new Dictionary<string, string>
         {
             ["manifest"] = manifestPath,
-            ["model"] = bundle.Name,
+            ["model"] = modelName,
             ["clips"] = clips.Count.ToString(CultureInfo.InvariantCulture),
             ["classes (distinct event texts)"] = classes.Length.ToString(CultureInfo.InvariantCulture),
             ["median filter (frames)"] = options.MedianFrames.ToString(CultureInfo.InvariantCulture),
@@ -125,7 +159,10 @@ internal static partial class EvalCommand
                 ["open_vocabulary_auroc"] = openVocabulary.Pooled,
                 ["open_vocabulary_auroc_clip_mean"] = openVocabulary.ClipMean,
                 ["spearman_alignment"] = spearman.Mean,
-            }).Write(outDir, force);
+                ["calibration_mean_precision"] = calibration.MeanPrecision,
+                ["calibration_pooled_precision"] = calibration.PooledPrecision,
+                ["expected_calibration_error"] = calibration.ExpectedCalibrationError,
+            }, calibration).Write(outDir, force);
         stdout.WriteLine($"{clips.Count} clips, {classes.Length} event texts");
         foreach (var e in entriesOut)
         {
@@ -133,6 +170,9 @@ internal static partial class EvalCommand
         }
         stdout.WriteLine($"{"open_vocabulary_auroc",-32} {openVocabulary.Pooled.ToString("F4", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"{"spearman_alignment",-32} {spearman.Mean.ToString("F4", CultureInfo.InvariantCulture)} ({spearman.TracksUsed} tracks, {spearman.TracksSkipped} without ρ)");
+        stdout.WriteLine($"{"calibration (precision p > " + calibration.Threshold.ToString(CultureInfo.InvariantCulture) + ")",-32} "
+            + $"{calibration.MeanPrecision.ToString("F4", CultureInfo.InvariantCulture)} mean over {calibration.QueriesFiring}/{calibration.QueriesTotal} queries that fire, "
+            + $"pooled {calibration.PooledPrecision.ToString("F4", CultureInfo.InvariantCulture)}, ECE {calibration.ExpectedCalibrationError.ToString("F4", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"wrote report to {outDir}");
         return 0;
     }

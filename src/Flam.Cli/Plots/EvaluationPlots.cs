@@ -55,6 +55,36 @@ internal static class EvaluationPlots
         SpectrogramPlot.WritePng(plot, path, width, height, overwrite);
     }
 
+    /// <summary>Reliability diagram: observed positive fraction against mean predicted output per bin, with the diagonal of perfect calibration.</summary>
+    public static void SaveReliability(string path, CalibrationResult calibration, string title, bool overwrite, int width = 700, int height = 600)
+    {
+        PlotFonts.EnsureRegistered();
+        var plot = new Plot();
+        var diagonal = plot.Add.ScatterLine(new double[] { 0, 1 }, new double[] { 0, 1 });
+        diagonal.Color = Colors.Gray;
+        diagonal.LinePattern = LinePattern.Dashed;
+        diagonal.LegendText = "perfect calibration";
+        var filled = calibration.Bins.Where(b => b.Frames > 0).ToList();
+        var bars = plot.Add.Bars(filled.Select(b => new Bar
+        {
+            Position = (b.Lower + b.Upper) / 2,
+            Value = b.ObservedPositive,
+            Size = (b.Upper - b.Lower) * 0.9,
+            FillColor = Colors.SteelBlue.WithAlpha(0.5),
+        }).ToList());
+        bars.LegendText = "observed positive fraction";
+        var line = plot.Add.ScatterLine(filled.Select(b => b.MeanPredicted).ToArray(), filled.Select(b => b.ObservedPositive).ToArray());
+        line.MarkerSize = 6;
+        line.LineWidth = 2;
+        line.LegendText = $"per bin (ECE {calibration.ExpectedCalibrationError:F3})";
+        plot.Axes.SetLimits(0, 1, 0, 1.02);
+        plot.XLabel("predicted probability (unbiased output)");
+        plot.YLabel("fraction of frames truly positive");
+        plot.Title(title);
+        plot.ShowLegend(Alignment.UpperLeft);
+        SpectrogramPlot.WritePng(plot, path, width, height, overwrite);
+    }
+
     // Step ("previous") curve through the points, extended to maxX.
     private static (double[] X, double[] Y) Staircase(double[] x, double[] y, double maxX)
     {

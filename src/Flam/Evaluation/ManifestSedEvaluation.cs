@@ -24,6 +24,13 @@ public static class ManifestSedEvaluation
     public static string[] Classes(IEnumerable<ManifestEntry> entries) =>
         [.. entries.SelectMany(e => e.Events ?? []).Select(e => e.Text).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// Frame truth of a clip on the detector's grid of <paramref name="frames"/> frames: for every text that occurs in
+    /// the clip, the training frame labels (a frame is positive when the text's events cover at least half of it).
+    /// </summary>
+    public static IReadOnlyDictionary<string, bool[]> FrameTruth(ClipFrameOutputs clip, int frames) =>
+        FrameLabels.FromEvents(clip.Events, frames * clip.FrameSeconds, frames);
+
     /// <summary>Builds the evaluation set and frame tracks.</summary>
     public static (SedEvaluationSet Set, InMemorySedScoreSet Scores, SedGroundTruth GroundTruth, SedDurations Durations, List<FrameTrack> Tracks) Build(
         IReadOnlyList<ClipFrameOutputs> clips, IReadOnlyList<string> classes, string source)
@@ -48,7 +55,7 @@ public static class ManifestSedEvaluation
             scoreClips.Add(new SedClipScores(clip.ClipId, t, matrix));
             gt.Add(new(clip.ClipId, [.. clip.Events.Select(e => new SedEvent(e.Onset, e.Offset, e.Text))]));
             durations[clip.ClipId] = clip.Duration;
-            foreach (var (text, labels) in FrameLabels.FromEvents(clip.Events, frames * clip.FrameSeconds, frames))
+            foreach (var (text, labels) in FrameTruth(clip, frames))
             {
                 tracks.Add(new FrameTrack(clip.ClipId, text, [.. clip.Scores[text].Select(x => (double)x)], labels));
             }

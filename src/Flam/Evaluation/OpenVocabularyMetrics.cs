@@ -118,8 +118,10 @@ public static class OpenVocabularyMetrics
         return ranks;
     }
 
-    private static double Pearson(double[] x, double[] y)
+    /// <summary>Pearson correlation of two equally long samples; NaN if either is constant.</summary>
+    public static double Pearson(double[] x, double[] y)
     {
+        if (x.Length != y.Length) throw new ArgumentException("Samples differ in length.");
         double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
         for (var i = 0; i < x.Length; i++)
         {
