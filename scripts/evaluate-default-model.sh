@@ -31,10 +31,11 @@ for set in test unseen-label; do
   flam eval retrieval --manifest "$CORPUS/events.$set.jsonl" "${model[@]}" -o "$OUT/retrieval-$set" --force
 done
 
-# Paraphrase robustness: every held-out label asked in three wordings.
+# Paraphrase robustness: every held-out label asked in three wordings (the corpus metadata maps the mixtures'
+# event captions to their labels, which the table is keyed by).
 for set in test unseen-label; do
   flam eval paraphrase --manifest "$WORK/mixtures-$set/manifest.jsonl" --paraphrases "$ROOT/data/corpus/paraphrases.tsv" \
-    "${model[@]}" -o "$OUT/paraphrase-$set" --force
+    --corpus-meta "$CORPUS/events.$set.jsonl" "${model[@]}" -o "$OUT/paraphrase-$set" --force
 done
 
 # Detection time: one clip (process start + model load + one clip) vs 21 clips; the difference gives the time
