@@ -70,7 +70,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
                 excluded.Add(new(c.Source.Name, c.Relative, $"too long for an event ({info.Duration:0.#} s) and not ambience"));
                 continue;
             }
-            var label = labels.Label(c.Source.Name, c.Relative, c.Text);
+            var label = labels.Label(c.Source.Name, c.Relative, c.Text, c.Transcript is null ? null : PromptTranscripts.SpokenCaption(c.Transcript));
             var family = LabelRules.FamilyKey(c.Relative);
             var audio = "audio/" + c.Source.Name + "/" + c.Relative;
             CopyAudio(c.File, Path.Combine(options.OutputDirectory, audio));
@@ -78,7 +78,8 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
                 c.Source.CleanEffect ? CorpusClip.CleanSource : CorpusClip.GeneralSource,
                 isEvent ? CorpusClip.EventKind : CorpusClip.BackgroundKind,
                 CorpusSplits.Assign(c.Source.Name, family, label.Label, isEvent, options),
-                c.Source.Name, c.Original, family, c.Licence!.Licence, c.Licence.Copyright, label.Rule));
+                c.Source.Name, c.Original, family, c.Licence!.Licence, c.Licence.Copyright, label.Rule,
+                c.Transcript, c.Transcript is null ? null : c.Source.Transcripts?.ToString()));
         }
         RemoveStaleAudio(clips);
         var heldOut = clips.Where(c => c.Split == SplitNames.UnseenLabel).Select(c => c.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -88,7 +89,8 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         return result;
     }
 
-    private sealed record Candidate(CorpusSource Source, string Relative, string File, string Original, LicenceRecord? Licence, string? Text);
+    // Transcript: the words said in the recording as the source's transcript list writes them, if it lists them.
+    private sealed record Candidate(CorpusSource Source, string Relative, string File, string Original, LicenceRecord? Licence, string? Text, string? Transcript = null);
 
     private List<Candidate> GatherPackage(CorpusSource source, DebianPackageCache cache, List<ExcludedFile> excluded)
     {
@@ -110,6 +112,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         }
         var copyrightPath = Path.Combine(root, "usr", "share", "doc", source.Name, "copyright");
         var copyright = File.Exists(copyrightPath) ? CopyrightFile.Read(copyrightPath) : null;
+        var transcripts = ReadTranscripts(source, cache);
         var list = new List<Candidate>();
         foreach (var file in Directory.EnumerateFiles(scanRoot, "*", SearchOption.AllDirectories))
         {
@@ -128,9 +131,45 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
                 ? source.ScanRoot + "/" + rel
                 : source.ScanRoot + "/" + archive + "!/" + rel[(Path.ChangeExtension(archive, null).Length + 1)..];
             var licence = copyright is { IsMachineReadable: true } ? copyright.Lookup(CopyrightPathFor(source, rel)) : source.FallbackLicence;
-            list.Add(new Candidate(source, rel, file, original, licence, SiblingText(file)));
+            var transcript = transcripts?.Entries.GetValueOrDefault(Path.ChangeExtension(rel, null));
+            if (transcript is not null && PromptTranscripts.SpokenCaption(transcript) is null)
+            {
+                excluded.Add(new(source.Name, rel, $"not speech (transcript: {transcript})"));
+                continue;
+            }
+            list.Add(new Candidate(source, rel, file, original, licence, SiblingText(file), transcript));
+        }
+        if (transcripts is not null)
+        {
+            log.WriteLine($"{source.Name}: {list.Count(c => c.Transcript is not null)} of {list.Count} selected files have a transcript in {source.Transcripts}");
         }
         return list;
+    }
+
+    /// <summary>
+    /// The source's transcript list, or null when it has none or the list cannot be had (offline and not cached, apt
+    /// failure, file missing or unreadable): a warning, and captions fall back to the file names.
+    /// </summary>
+    private PromptTranscripts? ReadTranscripts(CorpusSource source, DebianPackageCache cache)
+    {
+        if (source.Transcripts is not { } t)
+        {
+            return null;
+        }
+        try
+        {
+            var list = PromptTranscripts.Read(Path.Combine(cache.Unpack(t.Package), t.Path));
+            if (list.Problems.Count > 0)
+            {
+                log.WriteLine($"warning: {t}: {list.Problems.Count} malformed lines skipped ({string.Join("; ", list.Problems.Take(3))}{(list.Problems.Count > 3 ? "; ..." : "")})");
+            }
+            return list;
+        }
+        catch (FlamException e)
+        {
+            log.WriteLine($"warning: no transcripts for {source.Name} ({e.Message}); its captions use the file names.");
+            return null;
+        }
     }
 
     private static List<Candidate> GatherFolder(CorpusSource source, List<ExcludedFile> excluded)

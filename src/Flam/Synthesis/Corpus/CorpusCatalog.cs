@@ -37,8 +37,10 @@ public static class CorpusCatalog
             AllowBackgrounds: false),
         new("asterisk-core-sounds-en-wav", SourceOrigin.DebianPackage, "usr/share/asterisk/sounds/en_US_f_Allison",
             [], ["silence/**", "**/beep*", "**/*tone*", "letters/**", "digits/**", "phonetic/**"], None, false, [], 150,
-            "Asterisk English prompts spoken by Allison Smith (CC-BY-SA-3.0): a capped sample of phrases as general-audio speech; prompts of 10 s or more are left out.",
-            AllowBackgrounds: false),
+            "Asterisk English prompts spoken by Allison Smith (CC-BY-SA-3.0): a capped sample of phrases as general-audio speech, captioned with the words said "
+            + "from the prompt list of asterisk-core-sounds-en (same upstream, same copyright file); prompts of 10 s or more and prompts the list marks as non-speech are left out.",
+            AllowBackgrounds: false,
+            Transcripts: new("asterisk-core-sounds-en", "usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")),
         new("btanks-data", SourceOrigin.DebianPackage, "usr/share/games/btanks/data",
             ["sounds/**"], ["sounds/menu/**"], None, true, [], 0,
             "Battle Tanks sounds (GPL with a distribution exception, Debian main). Menu clicks and tunes are left out."),

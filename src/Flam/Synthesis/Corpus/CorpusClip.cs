@@ -25,7 +25,11 @@ public sealed record CorpusClip(
     [property: JsonPropertyName("family")] string Family,
     [property: JsonPropertyName("licence")] string Licence,
     [property: JsonPropertyName("copyright")] string Copyright,
-    [property: JsonPropertyName("label_rule")] string LabelRule)
+    [property: JsonPropertyName("label_rule")] string LabelRule,
+    // Provenance of captions that quote the recording's words: the transcript as its list writes it, and the list
+    // ("package:path"); both null for clips without a transcript.
+    [property: JsonPropertyName("transcript")] string? Transcript = null,
+    [property: JsonPropertyName("transcript_source")] string? TranscriptSource = null)
 {
     /// <summary><see cref="Source"/> of clean, curated sound effects (the 80 % of synthesised events).</summary>
     public const string CleanSource = "sfx";

@@ -26,6 +26,7 @@ public enum SourceOrigin
 /// <param name="Note">Why this source is in, and what was left out — copied into the corpus LICENSES.md.</param>
 /// <param name="AllowBackgrounds">Whether clips of background length count as backgrounds; when false (speech) they are left out, being neither events nor ambience.</param>
 /// <param name="FallbackLicence">The package licence, as the text of a copyright file that is not machine-readable states it; used only for such files.</param>
+/// <param name="Transcripts">Where the words spoken in the source's recordings are written down, if anywhere; they fill the label table's <c>{transcript}</c>.</param>
 public sealed record CorpusSource(
     string Name,
     SourceOrigin Origin,
@@ -38,10 +39,23 @@ public sealed record CorpusSource(
     int MaxFiles,
     string Note,
     LicenceRecord? FallbackLicence = null,
-    bool AllowBackgrounds = true)
+    bool AllowBackgrounds = true,
+    TranscriptSource? Transcripts = null)
 {
     /// <summary>A licensed local folder (every audio file in it, general-purpose ambience by default).</summary>
     public static CorpusSource Folder(string path, bool cleanEffect = false) =>
         new(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))), SourceOrigin.LicensedFolder, Path.GetFullPath(path), [], [], [], cleanEffect, [], 0,
             "Local folder; per-file author and licence from its LICENSES.md.");
+}
+
+/// <summary>
+/// A transcript list for a source's recordings, shipped in another Debian package: fetched through the same package
+/// cache, read with <see cref="PromptTranscripts"/> (keys are paths below the source's scan root, without extension).
+/// </summary>
+/// <param name="Package">The Debian package that holds the list.</param>
+/// <param name="Path">The list's path inside that package ('/'-separated; gzip-compressed when it ends in .gz).</param>
+public sealed record TranscriptSource(string Package, string Path)
+{
+    /// <summary>"package:path", as recorded in each transcribed clip's <c>transcript_source</c>.</summary>
+    public override string ToString() => Package + ":" + Path;
 }

@@ -75,7 +75,8 @@ public static class CorpusWriter
         {
             var clips = result.Clips.Where(c => c.Package == s.Name).ToList();
             var licences = clips.GroupBy(c => c.Licence).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ({g.Count()})");
-            sb.AppendLine($"- **{s.Name}** ({(s.Origin == SourceOrigin.DebianPackage ? "Debian package" : "folder")}), {clips.Count} files: {string.Join(", ", licences)}. {s.Note}");
+            var transcribed = s.Transcripts is null ? "" : $" Captions of {clips.Count(c => c.TranscriptSource is not null)} files quote the transcripts in {s.Transcripts}.";
+            sb.AppendLine($"- **{s.Name}** ({(s.Origin == SourceOrigin.DebianPackage ? "Debian package" : "folder")}), {clips.Count} files: {string.Join(", ", licences)}. {s.Note}{transcribed}");
         }
         sb.AppendLine().AppendLine("## Copyright holders by package and licence").AppendLine();
         foreach (var g in result.Clips.GroupBy(c => (c.Package, c.Licence, c.Copyright)).OrderBy(g => g.Key.Package, StringComparer.Ordinal).ThenBy(g => g.Key.Licence, StringComparer.Ordinal).ThenBy(g => g.Key.Copyright, StringComparer.Ordinal))

@@ -8,8 +8,9 @@ namespace Flam.Synthesis.Corpus;
 /// <c>pattern \t label \t captions \t tags</c>: the pattern is a case-insensitive regular expression searched in the key
 /// <c>source:relative/path/without/extension</c>; captions are '|'-separated and tags ','-separated; all three may use
 /// <c>{text}</c> (the source's own caption text, e.g. a Tux Paint description), <c>{words}</c> (the file name's clean
-/// words), <c>{folder}</c> (the parent folder's clean words) and <c>{1}</c>…<c>{9}</c> (the clean words of the pattern's
-/// capture groups). The first matching row wins; files no row matches get
+/// words), <c>{folder}</c> (the parent folder's clean words), <c>{transcript}</c> (the words spoken in the recording,
+/// from the source's transcript list; the file name's clean words when it has none) and <c>{1}</c>…<c>{9}</c> (the clean
+/// words of the pattern's capture groups). The first matching row wins; files no row matches get
 /// <c>{text}</c> or <c>{words}</c> as label and caption and the label's and folder's words as tags.
 /// </summary>
 public sealed class LabelTable
@@ -75,9 +76,10 @@ public sealed class LabelTable
 
     /// <summary>
     /// Labels one file. <paramref name="relativePath"/> is the file's path inside its source ('/'-separated);
-    /// <paramref name="sourceText"/> is caption text the source itself provides, or null.
+    /// <paramref name="sourceText"/> is caption text the source itself provides, or null; <paramref name="spokenText"/> is
+    /// the caption-ready transcript of the words said in the recording (<see cref="PromptTranscripts.SpokenCaption"/>), or null.
     /// </summary>
-    public ClipLabel Label(string source, string relativePath, string? sourceText)
+    public ClipLabel Label(string source, string relativePath, string? sourceText, string? spokenText = null)
     {
         var path = relativePath.Replace('\\', '/');
         var key = source + ":" + Path.ChangeExtension(path, null);
@@ -112,6 +114,7 @@ public sealed class LabelTable
                 .Replace("{text}", fallback, StringComparison.Ordinal)
                 .Replace("{words}", words, StringComparison.Ordinal)
                 .Replace("{folder}", folder, StringComparison.Ordinal)
+                .Replace("{transcript}", spokenText ?? words, StringComparison.Ordinal)
                 .Trim();
             }
             var label = Expand(row.Label);
