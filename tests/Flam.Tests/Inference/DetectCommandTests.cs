@@ -226,14 +226,6 @@ public sealed class DetectCommandTests
     }
 
     [Fact]
-    public async Task Missing_checkpoint_says_one_is_required()
-    {
-        var (code, _, error) = await Detect(Wav("three.wav"), "-q", "time");
-        Assert.Equal(FlamApp.UserError, code);
-        Assert.Contains("checkpoint is required", error);
-    }
-
-    [Fact]
     public async Task Missing_or_malformed_tokenizer_is_named()
     {
         var dir = FixturePaths.NewTempDirectory();

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+using Flam.Cli;
+using Flam.Model;
+
+namespace Flam.Tests.Inference;
+
+/// <summary>
+/// The model shipped in <c>models/default</c>: installed beside the assembly, used by <c>flam detect</c> when no
+/// checkpoint is named, and right about the README's sample, whose labels come from the synthesis recipe that made
+/// it (samples/helicopter-and-gunshot.tsv), not from the model.
+/// </summary>
+public sealed class DefaultModelTests
+{
+    private static string Sample(string name) => Path.Combine(FixturePaths.RepositoryRoot, "samples", name);
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await FlamApp.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void IsInstalledBesideTheAssemblyWithItsCardAndWithinTheSizeBudget()
+    {
+        var folder = ModelBundle.DefaultDirectory;
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "models", "default"), folder);
+        var weights = new FileInfo(Path.Combine(folder, FlamModel.WeightsFileName));
+        Assert.True(weights.Exists, weights.FullName);
+        Assert.InRange(weights.Length, 1_000_000, 40_000_000);
+        Assert.True(File.Exists(Path.Combine(folder, ModelBundle.ModelCardFileName)));
+        Assert.Equal("minilm", FlamConfig.FromNameOrFile(Path.Combine(folder, FlamModel.ConfigFileName)).TextModelType);
+    }
+
+    [Fact]
+    public async Task DetectWithoutCheckpointFindsTheSampleEventsAndNothingAbsent()
+    {
+        var (code, output, error) = await Run("detect", Sample("helicopter-and-gunshot.ogg"), "-q", "a helicopter", "-q", "a gunshot", "-q", "a woman speaking");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("flam-default", json.RootElement.GetProperty("model").GetString());
+        var events = json.RootElement.GetProperty("files")[0].GetProperty("queries").EnumerateArray().ToDictionary(
+            q => q.GetProperty("query").GetString()!,
+            q => q.GetProperty("events").EnumerateArray().Select(e => (On: e.GetProperty("onset").GetDouble(), Off: e.GetProperty("offset").GetDouble())).ToList());
+
+        var truth = File.ReadAllLines(Sample("helicopter-and-gunshot.tsv")).Skip(1).Select(l => l.Split('\t'))
+            .ToDictionary(f => f[2], f => (On: double.Parse(f[0], CultureInfo.InvariantCulture), Off: double.Parse(f[1], CultureInfo.InvariantCulture)));
+        // One event per present sound, within a frame (0.3125 s) of the labelled interval at both ends.
+        foreach (var (query, label) in new[] { ("a helicopter", "a helicopter flying"), ("a gunshot", "a shotgun firing") })
+        {
+            var detected = Assert.Single(events[query]);
+            Assert.InRange(detected.On, truth[label].On - 0.3125, truth[label].On + 0.3125);
+            Assert.InRange(detected.Off, truth[label].Off - 0.3125, truth[label].Off + 0.3125);
+        }
+        Assert.Empty(events["a woman speaking"]);
+    }
+
+    [Theory]
+    [InlineData("xqzv blorf wug")]
+    [InlineData("Der Hund bellt laut")]
+    [InlineData("直升机在飞")]
+    public async Task ForeignOrNonsenseQueriesGiveFiniteProbabilities(string query)
+    {
+        var (code, output, error) = await Run("detect", Sample("helicopter-and-gunshot.ogg"), "-q", query, "--frames");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var probabilities = json.RootElement.GetProperty("files")[0].GetProperty("queries")[0].GetProperty("probabilities")
+            .EnumerateArray().Select(p => p.GetDouble()).ToArray();
+        Assert.Equal(32, probabilities.Length);
+        Assert.All(probabilities, p => Assert.True(double.IsFinite(p) && p is >= 0 and <= 1, $"{query}: {p}"));
+    }
+}
