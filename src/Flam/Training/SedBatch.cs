@@ -9,7 +9,13 @@ namespace Flam.Training;
 /// <param name="Frames">Label frames per clip window, T (32 per 10 s).</param>
 /// <param name="ClipSeconds">Length of the clip window the frames cover (10 s).</param>
 /// <param name="MinFrameCoverage">A frame is positive for a text when that text's events cover at least this fraction of it (½).</param>
-public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, double ClipSeconds = 10, double MinFrameCoverage = 0.5)
+/// <param name="NegativeTextsPerClip">
+/// Up to this · B free text slots are filled with texts of the training vocabulary that occur in no clip of the batch,
+/// all frames negative (0 = off: the official batches leave free slots masked). Only exact (normalised) matches are
+/// excluded, so a sampled text may describe a sound present under other words.
+/// </param>
+public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, double ClipSeconds = 10, double MinFrameCoverage = 0.5,
+    int NegativeTextsPerClip = 0)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for non-positive sizes or a coverage outside (0, 1].</summary>
     public void Validate()
@@ -18,6 +24,7 @@ public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, 
         if (Frames <= 0) throw new ArgumentException($"Frames per clip must be positive, got {Frames}.");
         if (!(ClipSeconds > 0)) throw new ArgumentException($"Clip length must be positive, got {ClipSeconds} s.");
         if (!(MinFrameCoverage > 0 && MinFrameCoverage <= 1)) throw new ArgumentException($"Minimum frame coverage must be in (0, 1], got {MinFrameCoverage}.");
+        if (NegativeTextsPerClip < 0) throw new ArgumentException($"Negative texts per clip must be 0 or more, got {NegativeTextsPerClip}.");
     }
 }
 
@@ -54,9 +61,16 @@ public static class SedBatchBuilder
     /// Lays out <paramref name="clips"/> (events relative to each clip window; null = no clip in that slot) into
     /// <paramref name="batchSize"/> slots (≥ clips.Count; extra slots are masked, as for a short final batch).
     /// A clip whose new descriptions do not fit into the remaining text slots is dropped (masked, no labels) and
-    /// listed in <see cref="SedBatch.DroppedClips"/>.
+    /// listed in <see cref="SedBatch.DroppedClips"/>. With <paramref name="negatives"/> and
+    /// <see cref="SedBatchOptions.NegativeTextsPerClip"/> &gt; 0, free slots after the clips' texts get sampled negative texts.
     /// </summary>
-    public static SedBatch Build(IReadOnlyList<IReadOnlyList<ManifestEvent>?> clips, int batchSize, SedBatchOptions options)
+    /// <param name="clips">Each clip's events, or null.</param>
+    /// <param name="batchSize">Clip slots B.</param>
+    /// <param name="options">Layout.</param>
+    /// <param name="negatives">The vocabulary negative texts are drawn from, or null for none.</param>
+    /// <param name="negativeKey">Chooses the draw (the same key draws the same texts).</param>
+    public static SedBatch Build(IReadOnlyList<IReadOnlyList<ManifestEvent>?> clips, int batchSize, SedBatchOptions options,
+        NegativeTextSampler? negatives = null, ulong negativeKey = 0)
     {
         options.Validate();
         if (batchSize < clips.Count || batchSize <= 0)
@@ -94,6 +108,12 @@ public static class SedBatchBuilder
                     if (frames[f]) labels[((long)i * k + j) * t + f] = 1;
                 }
             }
+        }
+        if (negatives is not null && options.NegativeTextsPerClip > 0)
+        {
+            int wanted = Math.Min(k - texts.Count, options.NegativeTextsPerClip * clips.Count(c => c is not null));
+            // Their label rows stay zero: no clip of the batch has an event with that text.
+            texts.AddRange(negatives.Sample(wanted, slot.Keys.ToHashSet(StringComparer.Ordinal), negativeKey));
         }
         var textMask = new float[k];
         for (int j = 0; j < texts.Count; j++) textMask[j] = 1;

@@ -6,6 +6,7 @@ using Flam.Evaluation;
 using Flam.IO;
 using Flam.Model;
 using Flam.Model.Text;
+using Flam.Synthesis;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,6 +105,8 @@ public sealed class Trainer
         // Data first: a bad manifest fails before any model is built.
         var cache = o.LogMelCache is null ? null : new LogMelCache(o.LogMelCache, FlamModel.FrontEndOptions(config.Audio));
         var data = new TrainingData(o, config.Audio.ClipSamples, cache);
+        var eventTexts = o.Stage == 2 && o.Batches.NegativeTextsPerClip > 0 ? data.EventTexts.ToList() : [];
+        var negatives = eventTexts.Count > 0 ? new NegativeTextSampler(eventTexts) : null;
         if (data.SkippedMissingAudio > 0)
         {
             _progress.WriteLine($"Skipped {data.SkippedMissingAudio} manifest entries whose audio is missing (--skip-missing).");
@@ -171,7 +174,8 @@ public sealed class Trainer
             {
                 using var scope = NewDisposeScope();
                 manual_seed(HashCode.Combine(o.Seed, step, m, 0x70c4));
-                var (result, droppedHere) = Forward(model, textEncoder, loss, micro[m], device, batches);
+                var negativeKey = SplitMix64.ForItem(o.Seed, (long)step * o.GradientAccumulation + m).NextUInt64();
+                var (result, droppedHere) = Forward(model, textEncoder, loss, micro[m], device, batches, negatives, negativeKey);
                 dropped += droppedHere;
                 double value = result.Total.item<float>();
                 if (!double.IsFinite(value))
@@ -234,7 +238,8 @@ public sealed class Trainer
         return new TrainingSummary(endStep, firstLoss, lastLoss, lastValidation, best, dropped, watch.Elapsed);
     }
 
-    private (FlamLossResult Result, int Dropped) Forward(FlamModel model, ITrainingTextEncoder textEncoder, FlamLoss loss, PreparedClip[] clips, Device device, SedBatchOptions batches)
+    private (FlamLossResult Result, int Dropped) Forward(FlamModel model, ITrainingTextEncoder textEncoder, FlamLoss loss, PreparedClip[] clips, Device device,
+        SedBatchOptions batches, NegativeTextSampler? negatives, ulong negativeKey)
     {
         var o = _options;
         int b = clips.Length;
@@ -256,7 +261,7 @@ public sealed class Trainer
         }
 
         var globalIndex = Enumerable.Range(0, b).Where(i => clips[i].Text is not null).ToArray();
-        SedBatch? sed = o.Stage == 2 ? SedBatchBuilder.Build(clips.Select(c => c.Events).ToList(), b, batches) : null;
+        SedBatch? sed = o.Stage == 2 ? SedBatchBuilder.Build(clips.Select(c => c.Events).ToList(), b, batches, negatives, negativeKey) : null;
         bool hasSed = sed is not null && sed.TextCount > 0;
         var texts = globalIndex.Select(i => clips[i].Text!).Concat(hasSed ? sed!.Texts.Take(sed.TextCount) : []).ToList();
         if (texts.Count == 0 || (globalIndex.Length < 2 && !hasSed))

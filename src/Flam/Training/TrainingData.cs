@@ -61,6 +61,10 @@ public sealed class TrainingData
     /// <summary>Clips available for sampling.</summary>
     public int ClipCount { get; }
 
+    /// <summary>Every event description of the training clips (with repeats), the vocabulary of negative texts.</summary>
+    public IEnumerable<string> EventTexts =>
+        _sources.SelectMany(s => s.Clips).SelectMany(c => c.Entry.Events ?? []).Select(e => e.Text);
+
     /// <summary>Entries dropped because their audio was missing (with --skip-missing).</summary>
     public int SkippedMissingAudio { get; }
 

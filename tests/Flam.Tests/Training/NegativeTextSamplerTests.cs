@@ -1,0 +1,60 @@
+using Flam.IO;
+using Flam.Training;
+using static TorchSharp.torch;
+
+namespace Flam.Tests.Training;
+
+public class NegativeTextSamplerTests
+{
+    private static readonly string[] Vocabulary = ["Dog barking", "car horn", "glass breaking", "rain", "thunder", "door slam", "siren", " Rain "];
+
+    [Fact]
+    public void DrawsDistinctNormalisedTextsOutsideTheExclusionsDeterminedByTheKey()
+    {
+        var sampler = new NegativeTextSampler(Vocabulary);
+        Assert.Equal(7, sampler.Count); // "rain" and " Rain " are one text
+        var exclude = new HashSet<string> { "dog barking", "rain" };
+        var first = sampler.Sample(4, exclude, 42);
+        Assert.Equal(4, first.Count);
+        Assert.Equal(first.Count, first.Distinct().Count());
+        Assert.All(first, t => Assert.DoesNotContain(t, exclude));
+        Assert.All(first, t => Assert.Contains(t, Vocabulary.Select(SedBatchBuilder.NormalizeText)));
+        Assert.Equal(first, sampler.Sample(4, exclude, 42));
+        var draws = Enumerable.Range(0, 20).Select(k => string.Join("|", sampler.Sample(4, exclude, (ulong)k))).Distinct().Count();
+        Assert.True(draws > 1, "different keys must be able to draw different texts");
+    }
+
+    [Fact]
+    public void AMostlyExcludedVocabularyYieldsWhatIsLeft()
+    {
+        var sampler = new NegativeTextSampler(Vocabulary);
+        var all = Vocabulary.Select(SedBatchBuilder.NormalizeText).ToHashSet();
+        all.Remove("siren");
+        Assert.Equal(["siren"], sampler.Sample(5, all, 7));
+        Assert.Empty(sampler.Sample(3, all.Append("siren").ToHashSet(), 7));
+        Assert.Throws<ArgumentException>(() => new NegativeTextSampler(["  ", ""]));
+    }
+
+    [Fact]
+    public void BatchFillsFreeSlotsWithAllNegativeTextsUpToTheLimit()
+    {
+        var clips = new IReadOnlyList<ManifestEvent>?[] { [new("Dog barking", 0, 5)], [new("car horn", 5, 10)] };
+        var sampler = new NegativeTextSampler(Vocabulary);
+        var options = new SedBatchOptions(TextSlotsPerClip: 3, Frames: 8, NegativeTextsPerClip: 1);
+        using var batch = SedBatchBuilder.Build(clips, 2, options, sampler, 3);
+
+        // K = 6 slots: 2 clip texts, then 1 negative per clip = 2 negatives, then 2 masked slots.
+        Assert.Equal(4, batch.TextCount);
+        Assert.Equal(["dog barking", "car horn"], batch.Texts.Take(2));
+        Assert.All(batch.Texts.Skip(2).Take(2), t => Assert.DoesNotContain(t, new[] { "dog barking", "car horn", "" }));
+        Assert.Equal(["", ""], batch.Texts.Skip(4));
+        Assert.Equal([1f, 1f, 1f, 1f, 0f, 0f], batch.TextMask.data<float>().ToArray());
+        Assert.Equal(0f, batch.Labels.narrow(1, 2, 4).sum().item<float>());
+        Assert.Equal(8f, batch.Labels.sum().item<float>()); // 4 frames each for the two real events
+
+        // Without a sampler (or with 0 per clip) the batch is the official one.
+        using var plain = SedBatchBuilder.Build(clips, 2, options with { NegativeTextsPerClip = 0 }, sampler, 3);
+        Assert.Equal(2, plain.TextCount);
+        Assert.Throws<ArgumentException>(() => (options with { NegativeTextsPerClip = -1 }).Validate());
+    }
+}
