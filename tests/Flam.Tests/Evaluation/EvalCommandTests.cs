@@ -17,7 +17,8 @@ public sealed class EvalCommandTests
         "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
     ];
 
-    private static string Manifest()
+    /// <summary>A fresh manifest of three 10 s noise clips with timed events of "people play a game" and "time".</summary>
+    internal static string Manifest()
     {
         var dir = FixturePaths.NewTempDirectory();
         var random = new Random(5);

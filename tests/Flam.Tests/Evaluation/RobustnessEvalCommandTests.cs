@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Flam.Audio;
 using Flam.Cli;
 
 namespace Flam.Tests.Evaluation;
@@ -11,28 +10,8 @@ namespace Flam.Tests.Evaluation;
 /// </summary>
 public sealed class RobustnessEvalCommandTests
 {
-    private static readonly Lazy<string> ManifestPath = new(() =>
-    {
-        var dir = FixturePaths.NewTempDirectory();
-        var random = new Random(17);
-        (string Text, double On, double Off)[][] events =
-        [
-            [("people play a game", 1.0, 3.5), ("time", 2.0, 6.0)],
-            [("time", 0.5, 1.5), ("time", 7.0, 9.0)],
-            [("people play a game", 4.0, 9.5)],
-        ];
-        var lines = new List<string>();
-        for (var c = 0; c < events.Length; c++)
-        {
-            var samples = Enumerable.Range(0, 10 * 48000).Select(_ => (float)(random.NextDouble() - 0.5) * 0.3f).ToArray();
-            WavWriter.Write(Path.Combine(dir, $"clip{c}.wav"), samples, 48000);
-            var ev = string.Join(", ", events[c].Select(e => $"{{\"text\": \"{e.Text}\", \"onset\": {e.On}, \"offset\": {e.Off}}}"));
-            lines.Add($"{{\"audio\": \"clip{c}.wav\", \"duration\": 10.0, \"captions\": [], \"tags\": [], \"events\": [{ev}]}}");
-        }
-        var path = Path.Combine(dir, "test.jsonl");
-        File.WriteAllLines(path, lines);
-        return path;
-    });
+    // The same three-clip manifest as `flam eval sed`'s tests: texts "people play a game" and "time".
+    private static readonly Lazy<string> ManifestPath = new(EvalCommandTests.Manifest);
 
     private static string Table(params string[] lines)
     {
