@@ -23,8 +23,8 @@ public sealed record ModelBundle(string Name, string Checkpoint, string? Config,
     public static ModelBundle Default => Shipped(DefaultDirectory);
 
     /// <summary>
-    /// A shipped model in <paramref name="folder"/> (weights, config and model card), checking its files are there so
-    /// a broken installation is reported by name rather than failing later inside TorchSharp.
+    /// A shipped model in <paramref name="folder"/>, checking its weights and config are there so a broken installation
+    /// is reported by name rather than failing later inside TorchSharp.
     /// </summary>
     /// <exception cref="FlamException">A file is missing.</exception>
     public static ModelBundle Shipped(string folder)

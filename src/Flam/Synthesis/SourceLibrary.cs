@@ -91,15 +91,17 @@ public sealed class SourceLibrary
             throw new FlamException("Using only listed files needs metadata for both the events and the backgrounds.");
         }
 
-        bool Unlisted(IndexedFile file, IReadOnlyDictionary<string, SourceMetadata>? meta)
-        {
-            var unlisted = options.ListedOnly && meta is not null && !meta.ContainsKey(file.RelativePath);
-            otherSide += unlisted ? 1 : 0;
-            return unlisted;
-        }
+        // Files the metadata does not list count as the other side of the split.
+        bool Unlisted(IndexedFile file, IReadOnlyDictionary<string, SourceMetadata>? meta) =>
+            options.ListedOnly && !meta!.ContainsKey(file.RelativePath);
 
-        foreach (var file in eventFiles.Where(f => !Unlisted(f, eventsMeta)))
+        foreach (var file in eventFiles)
         {
+            if (Unlisted(file, eventsMeta))
+            {
+                otherSide++;
+                continue;
+            }
             var source = ToSource(eventsFolder, file, eventsMeta);
             if (file.Error is not null)
             {
@@ -136,8 +138,13 @@ public sealed class SourceLibrary
         }
 
         var minBackground = Math.Max(rules.BackgroundMinSeconds, options.Duration);
-        foreach (var file in backgroundFiles.Where(f => !Unlisted(f, backgroundsMeta)))
+        foreach (var file in backgroundFiles)
         {
+            if (Unlisted(file, backgroundsMeta))
+            {
+                otherSide++;
+                continue;
+            }
             var source = ToSource(backgroundsFolder, file, backgroundsMeta);
             if (file.Error is not null)
             {
