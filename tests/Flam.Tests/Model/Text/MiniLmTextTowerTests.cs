@@ -141,7 +141,11 @@ public class MiniLmConfigTests
         Assert.DoesNotContain(SafeTensors.Load(Path.Combine(dir, FlamModel.WeightsFileName)).Keys, k => k.StartsWith("text_branch.", StringComparison.Ordinal));
         using var reloaded = FlamModel.Load(dir);
         Assert.Equal("minilm", reloaded.Config.TextModelType);
-        Assert.Equal(before, Features(reloaded, texts));
+        // The saved weights reload exactly; the frozen ONNX tower may round the last bit differently from one
+        // session to the next (its kernels split work by thread), so the features agree to float32 precision.
+        var after = Features(reloaded, texts);
+        Assert.Equal(before.Length, after.Length);
+        Assert.All(before.Zip(after), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= 1e-6, $"{pair.First} vs {pair.Second}"));
 
         // Detection needs no tokenizer files for such a model: the tower is the tokenizer.
         var bundle = ModelBundle.Resolve(dir, null, null);
