@@ -35,7 +35,8 @@ public class LogMelBenchmarks
     {
         set_num_threads(Threads);
         manual_seed(1234);
-        _batch = (randn(Clips, 10 * 48000) * 0.1f).DetachFromDisposeScope(); // white noise at -20 dBFS
+        using var level = 0.1f.ToScalar();
+        _batch = (randn(Clips, 10 * 48000) * level).DetachFromDisposeScope(); // white noise at -20 dBFS
         _frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
         _directDft = new DirectDftLogMel(LogMelOptions.Flam);
     }

@@ -46,11 +46,13 @@ public class ModelBenchmarks
         set_num_threads(2);
         manual_seed(0);
         model = FlamModel.Create(FlamConfig.V1Base);
-        waves = randn(Clips, 480000) * 0.1;
+        using var level = 0.1.ToScalar();
+        using var padId = 1L.ToScalar();
+        waves = randn(Clips, 480000) * level;
         // Typical queries ("a dog barks", "glass breaking in a kitchen") are 4 to 12 BPE tokens plus <s> and </s>.
         var lengths = Enumerable.Range(0, Queries).Select(i => 6 + i * 7 % 9).ToArray();
         int longest = lengths.Max();
-        ids = full(Queries, longest, 1L, ScalarType.Int64);
+        ids = full(Queries, longest, padId, ScalarType.Int64);
         mask = zeros(Queries, longest, ScalarType.Int64);
         for (int i = 0; i < Queries; i++)
         {
@@ -59,7 +61,7 @@ public class ModelBenchmarks
             ids[i, lengths[i] - 1] = 2;
             mask[i, ..lengths[i]] = 1;
         }
-        ids77 = cat([ids, full(Queries, 77 - longest, 1L, ScalarType.Int64)], 1);
+        ids77 = cat([ids, full(Queries, 77 - longest, padId, ScalarType.Int64)], 1);
         mask77 = cat([mask, zeros(Queries, 77 - longest, ScalarType.Int64)], 1);
         Report();
     }

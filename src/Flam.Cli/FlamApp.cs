@@ -12,6 +12,9 @@ public static class FlamApp
     /// <summary>Exit code for an unexpected internal failure.</summary>
     public const int InternalError = 3;
 
+    /// <summary>Environment variable that adds the stack trace to an internal error's message when set to 1.</summary>
+    public const string TraceVariable = "FLAM_TRACE";
+
     /// <summary>Builds the root command with every sub-command.</summary>
     public static RootCommand Build()
     {
@@ -51,7 +54,9 @@ public static class FlamApp
         catch (Exception e)
         {
             await error.WriteLineAsync("internal error: " + e.GetType().Name + ": " + e.Message);
-            await error.WriteLineAsync("Please report this with the command line that caused it.");
+            // The managed stack helps a bug report; users see it only when they ask for it.
+            if (Environment.GetEnvironmentVariable(TraceVariable) == "1") await error.WriteLineAsync(e.ToString());
+            await error.WriteLineAsync($"Please report this with the command line that caused it (set {TraceVariable}=1 to add the stack trace).");
             return InternalError;
         }
     }

@@ -1,3 +1,5 @@
+using Flam.Runtime;
+using TorchSharp;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Flam.Training;
@@ -32,9 +34,13 @@ internal static class FrameLossMemory
         manual_seed(0);
         var audio = nn.functional.normalize(randn(b, t, d), dim: -1).requires_grad_(true);
         var text = nn.functional.normalize(randn(k, d), dim: -1).requires_grad_(true);
-        var scale = (rand(k) * 10 + 1).requires_grad_(true);
-        var bias = randn(k) - 4;
-        var labels = (rand(b, k, t) < 0.05).to_type(ScalarType.Float32);
+        using var one = 1.ToScalar();
+        using var four = 4.ToScalar();
+        using var ten = 10.ToScalar();
+        using var positiveRate = 0.05.ToScalar();
+        var scale = (rand(k) * ten).add_(one, TorchScalars.One).requires_grad_(true);
+        var bias = randn(k) - four;
+        var labels = (rand(b, k, t) < positiveRate).to_type(ScalarType.Float32);
         var audioMask = ones(b);
         var textMask = ones(k);
         Console.WriteLine($"frame-wise loss forward+backward, B={b} K={k} T={t} d={d}, {get_num_threads()} threads; inputs {MiB(4L * (b * t * d + k * d + b * k * t)):F1} MiB");

@@ -246,7 +246,8 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
         var re = parts[.., .., .., 0];
         var im = parts[.., .., .., 1];
         // addcmul avoids a slow reduction over the size-2 axis.
-        return (re * re).addcmul_(im, im, 1).MoveToOuterDisposeScope();
+        using var one = 1.ToScalar();
+        return (re * re).addcmul_(im, im, one).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -256,16 +257,21 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
     private Tensor MelPower(Tensor x, bool center)
     {
         using var scope = NewDisposeScope();
-        var squares = Spectrum(x, center, _melSupport).square().flatten(2);
+        var spectrum = Spectrum(x, center, _melSupport);
+        var squares = spectrum.mul(spectrum).flatten(2);
         return matmul(squares, get_buffer(PairedMelName)!).MoveToOuterDisposeScope();
     }
 
     /// <summary>Decibels: <c>10 log10(max(AMin, mel)) − 10 log10(max(AMin, Ref))</c>, in place.</summary>
     private Tensor Decibels(Tensor mel)
     {
-        var logMel = mel.clamp_min_(Options.AMin).log10_().mul_(10.0);
+        using var aMin = Options.AMin.ToScalar();
+        using var ten = 10.0.ToScalar();
+        var logMel = mel.clamp_min_(aMin).log10_().mul_(ten);
         double refDb = 10.0 * Math.Log10(Math.Max(Options.AMin, Options.Ref));
-        return refDb != 0.0 ? logMel.sub_(refDb) : logMel;
+        if (refDb == 0.0) return logMel;
+        using var reference = refDb.ToScalar();
+        return logMel.sub_(reference);
     }
 
     /// <inheritdoc />

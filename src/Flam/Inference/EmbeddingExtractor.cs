@@ -138,9 +138,10 @@ public sealed class EmbeddingExtractor
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var parts = new List<TextFeatures>();
+        using var padTokenId = config.Text.PadTokenId.ToScalar();
         foreach (var batch in rows.Chunk(TextBatchSize))
         {
-            var ids = full(batch.Length, config.ContextLength, config.Text.PadTokenId, ScalarType.Int64);
+            var ids = full(batch.Length, config.ContextLength, padTokenId, ScalarType.Int64);
             var mask = zeros(batch.Length, config.ContextLength, ScalarType.Int64);
             for (var i = 0; i < batch.Length; i++)
             {

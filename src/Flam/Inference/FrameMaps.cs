@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using static TorchSharp.torch;
 
 namespace Flam.Inference;
@@ -21,8 +22,8 @@ public static class FrameMaps
     {
         using var scope = NewDisposeScope();
         var (similarity, scale, bias) = Align(local, text, logitScale, logitBias, crossProduct);
-        var p = (similarity * scale + bias).sigmoid();
-        return (p / (p + bias.sigmoid())).MoveToOuterDisposeScope();
+        var p = (similarity * scale).add_(bias, TorchScalars.One).sigmoid();
+        return (p / p.add(bias.sigmoid(), TorchScalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Approximation for very negative β, paper Eq. 8: s ≈ σ(α⟨a,e⟩).</summary>

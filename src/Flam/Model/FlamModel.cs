@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using Flam.Audio;
 using Flam.Model.Checkpoints;
 using Flam.Model.Text;
@@ -86,9 +87,11 @@ public sealed class FlamModel : Module
         var model = new FlamModel(config, textTower);
         model.audio_branch.ResetParameters();
         using (no_grad())
+        using (var biasInit = config.PerTextLogitBiasInit.ToScalar())
+        using (var logScaleInit = Math.Log(config.PerTextLogitScaleInit).ToScalar())
         {
-            ((Linear)model.fc_per_text_logit_bias[2]).bias!.add_(config.PerTextLogitBiasInit);
-            ((Linear)model.fc_per_text_logit_scale[2]).bias!.add_(Math.Log(config.PerTextLogitScaleInit));
+            ((Linear)model.fc_per_text_logit_bias[2]).bias!.add_(biasInit, TorchScalars.One);
+            ((Linear)model.fc_per_text_logit_scale[2]).bias!.add_(logScaleInit, TorchScalars.One);
         }
         model.eval();
         return model;

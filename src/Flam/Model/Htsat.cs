@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -127,7 +128,19 @@ public sealed class HtsatAudioEncoder : Module<Tensor, (Tensor FineGrained, Tens
     }
 
     /// <summary>bn0 over the mel bins of [B, 1, T, mel] (the official code transposes mel into the channel axis).</summary>
-    internal Tensor Normalize(Tensor x) => bn0.forward(x.transpose(1, 3)).transpose(1, 3);
+    internal Tensor Normalize(Tensor x)
+    {
+        // BatchNorm2d.forward's own count update (num_batches_tracked.add_(1)) passes an implicit Scalar; this is the
+        // same computation (momentum set, running statistics tracked) with the count added through a live Scalar.
+        if (bn0.training && bn0.num_batches_tracked is { } count)
+        {
+            using var _ = no_grad();
+            count.add_(TorchScalars.One, TorchScalars.One);
+        }
+        var normalized = nn.functional.batch_norm(x.transpose(1, 3), bn0.running_mean, bn0.running_var, bn0.weight, bn0.bias,
+            bn0.training, bn0.momentum ?? 0.1, bn0.eps);
+        return normalized.transpose(1, 3);
+    }
 
     /// <summary>Bicubic stretch (align_corners) to spec_size · freq_ratio frames, then the time chunks stacked along the frequency axis.</summary>
     internal Tensor ReshapeWavToImage(Tensor x)
@@ -291,7 +304,9 @@ internal sealed class SwinBlock : Module<Tensor, Tensor>
         var image = tensor(labels).reshape(1, grid, grid, 1);
         var windows = PartitionWindows(image, windowSize).reshape(-1, windowSize * windowSize);
         var diff = windows.unsqueeze(1) - windows.unsqueeze(2);
-        return where(diff.ne(0), full_like(diff, -100f), zeros_like(diff)).MoveToOuterDisposeScope();
+        using var zero = 0.ToScalar();
+        using var masked = (-100f).ToScalar();
+        return where(diff.ne(zero), full_like(diff, masked), zeros_like(diff)).MoveToOuterDisposeScope();
     }
 
     /// <summary>[B, H, W, C] → [B·nW, ws·ws, C].</summary>
@@ -324,8 +339,8 @@ internal sealed class SwinBlock : Module<Tensor, Tensor>
         {
             attended = roll(attended, [shiftSize, shiftSize], [1, 2]);
         }
-        var y = x + DropPath(attended.reshape(b, grid * grid, c));
-        y = y + DropPath(mlp.forward(norm2.forward(y)));
+        var y = x.add(DropPath(attended.reshape(b, grid * grid, c)), TorchScalars.One);
+        y = y.add(DropPath(mlp.forward(norm2.forward(y))), TorchScalars.One);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -341,7 +356,8 @@ internal sealed class SwinBlock : Module<Tensor, Tensor>
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
         var keepMask = empty(shape, x.dtype, x.device).bernoulli_(keep);
-        return x * keepMask / keep;
+        using var keepScalar = keep.ToScalar();
+        return x * keepMask / keepScalar;
     }
 }
 
@@ -395,7 +411,7 @@ internal sealed class WindowAttention : Module<Tensor, Tensor?, Tensor>
         var index = get_buffer("position_index")!.to(relative_position_bias_table.device);
         var bias = relative_position_bias_table.index_select(0, index.view(-1)).view(n, n, heads).permute(2, 0, 1);
         // The derived mask is a non-persistent buffer, which Module.to(dtype) leaves alone: follow the table's type.
-        return mask is null ? bias.unsqueeze(0) : bias.unsqueeze(0) + mask.to(bias.dtype, bias.device).unsqueeze(1);
+        return mask is null ? bias.unsqueeze(0) : bias.unsqueeze(0).add(mask.to(bias.dtype, bias.device).unsqueeze(1), TorchScalars.One);
     }
 
     /// <summary>windows [B·nW, N, C], mask [nW, N, N] or null → [B·nW, N, C].</summary>
@@ -425,7 +441,8 @@ internal sealed class WindowAttention : Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         long bw = q.shape[0], heads = q.shape[1], n = q.shape[2], nW = bias.shape[0];
-        var scores = (q * Math.Pow(q.shape[3], -0.5)).matmul(k.transpose(-2, -1)).view(bw / nW, nW, heads, n, n) + bias.unsqueeze(0);
+        using var scale = Math.Pow(q.shape[3], -0.5).ToScalar();
+        var scores = (q * scale).matmul(k.transpose(-2, -1)).view(bw / nW, nW, heads, n, n).add(bias.unsqueeze(0), TorchScalars.One);
         return scores.view(bw, heads, n, n).softmax(-1).matmul(v).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using Flam.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
 
@@ -50,15 +52,21 @@ public sealed class AdamWOptimizer : IDisposable
         double bc1 = 1 - Math.Pow(_beta1, StepCount), bc2 = 1 - Math.Pow(_beta2, StepCount);
         double stepSize = lr / bc1, bc2Sqrt = Math.Sqrt(bc2);
         using var _ = no_grad();
+        using var decayFactor = (1 - lr * _weightDecay).ToScalar();
+        using var beta2 = _beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - _beta2).ToScalar();
+        using var secondMomentCorrection = bc2Sqrt.ToScalar();
+        using var epsilon = _epsilon.ToScalar();
+        using var negativeStepSize = (-stepSize).ToScalar();
         foreach (var (_, p, decay, m, v) in _slots)
         {
             using var scope = NewDisposeScope();
             if (p.grad is not { } g) continue;
-            if (decay && _weightDecay > 0) p.mul_(1 - lr * _weightDecay);
+            if (decay && _weightDecay > 0) p.mul_(decayFactor);
             m.lerp_(g, 1 - _beta1);
-            v.mul_(_beta2).addcmul_(g, g, 1 - _beta2);
-            var denom = (v.sqrt() / bc2Sqrt).add_(_epsilon);
-            p.addcdiv_(m, denom, -stepSize);
+            v.mul_(beta2).addcmul_(g, g, oneMinusBeta2);
+            var denom = (v.sqrt() / secondMomentCorrection).add_(epsilon, TorchScalars.One);
+            p.addcdiv_(m, denom, negativeStepSize);
         }
     }
 

@@ -1,3 +1,5 @@
+using Flam.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Training;
@@ -67,7 +69,8 @@ public sealed class FlamLoss
         if (global is not null)
         {
             globalLoss = GlobalContrastiveLoss.Compute(global.Audio, global.Text, global.LogitScaleExp);
-            total = globalLoss * _options.GlobalWeight;
+            using var globalWeight = _options.GlobalWeight.ToScalar();
+            total = globalLoss * globalWeight;
         }
         if (sed is not null)
         {
@@ -77,8 +80,10 @@ public sealed class FlamLoss
                 : FramewiseSigmoidLoss.Compute(sed.LocalAudio, sed.Text, scale, sed.PerTextLogitBias, sed.Labels, sed.AudioMask, sed.TextMask);
             prior = PriorLoss.Compute(sed.PerTextLogitBias, sed.Labels, sed.AudioMask, sed.TextMask);
             // Official order: local_total = 200·framewise + prior; total = global + local_total.
-            var local = framewise * _options.SedWeight + prior * _options.PriorWeight;
-            total = total is null ? local : total + local;
+            using var sedWeight = _options.SedWeight.ToScalar();
+            using var priorWeight = _options.PriorWeight.ToScalar();
+            var local = (framewise * sedWeight).add_(prior * priorWeight, TorchScalars.One);
+            total = total is null ? local : total.add(local, TorchScalars.One);
         }
         var result = new FlamLossResult(total!, globalLoss, framewise, prior);
         result.Total.MoveToOuterDisposeScope();

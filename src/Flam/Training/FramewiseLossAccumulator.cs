@@ -1,3 +1,5 @@
+using Flam.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Training;
@@ -74,7 +76,11 @@ public sealed class FramewiseLossAccumulator : IDisposable
     }
 
     /// <summary>The loss over the blocks added so far: Σ / (valid pairs · T), a scalar without graph.</summary>
-    public Tensor Loss() => _sum / _pairCount / _frames;
+    public Tensor Loss()
+    {
+        using var frames = _frames.ToScalar();
+        return _sum / _pairCount / frames;
+    }
 
     /// <summary>
     /// Adds one block of texts and returns its gradients (null without gradients). A received block (no labels)
@@ -89,7 +95,7 @@ public sealed class FramewiseLossAccumulator : IDisposable
         if (labels is null)
         {
             labels = zeros(b, k, _frames, dtype: _audio.dtype, device: _audio.device);
-            textMask = textMask * (1 - DuplicateOfSeen(block.Text).to_type(_audio.dtype));
+            textMask = textMask * DuplicateOfSeen(block.Text).logical_not().to_type(_audio.dtype);
         }
         _embeddingsSeen.Add(block.Text.detach().clone().DetachFromDisposeScope());
 
@@ -97,6 +103,7 @@ public sealed class FramewiseLossAccumulator : IDisposable
         Tensor? textGradient = withGradients ? zeros_like(block.Text) : null;
         Tensor? scaleGradient = withGradients ? zeros_like(block.LogitScale) : null;
         var bias = block.LogitBias.detach();
+        using var frames = _frames.ToScalar();
         for (long start = 0; start < b; start += _clipBlockSize)
         {
             using var inner = NewDisposeScope();
@@ -114,18 +121,18 @@ public sealed class FramewiseLossAccumulator : IDisposable
             if (withGradients)
             {
                 // Same normalisation and order of operations as the naive loss, so gradients agree to rounding.
-                var blockLoss = blockSum / _pairCount / _frames;
+                var blockLoss = blockSum / _pairCount / frames;
                 var grads = autograd.grad([blockLoss], [similarity, text, scale]);
                 using var _ = no_grad();
                 // d loss/d audio[i, t, :] = Σ_j d loss/d similarity[i, j, t] · text[j, :], added in place.
                 var similarityGradient = grads[0].transpose(1, 2).reshape(n * _frames, k);
                 _audioGradient!.narrow(0, start, n).view(n * _frames, -1).addmm_(similarityGradient, block.Text.detach());
-                textGradient!.add_(grads[1]);
-                scaleGradient!.add_(grads[2]);
+                textGradient!.add_(grads[1], TorchScalars.One);
+                scaleGradient!.add_(grads[2], TorchScalars.One);
             }
             using (no_grad())
             {
-                _sum.add_(blockSum.detach());
+                _sum.add_(blockSum.detach(), TorchScalars.One);
             }
         }
         if (!withGradients) return null;

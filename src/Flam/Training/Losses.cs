@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -29,8 +30,12 @@ public static class GlobalContrastiveLoss
         using var scope = NewDisposeScope();
         var logitsPerAudio = logitScaleExp * audio.matmul(text.t());
         var logitsPerText = logitsPerAudio.t();
-        var labels = arange(audio.shape[0], dtype: ScalarType.Int64, device: audio.device);
-        var loss = (F.cross_entropy(logitsPerAudio, labels) + F.cross_entropy(logitsPerText, labels)) / 2;
+        using var start = 0L.ToScalar();
+        using var count = audio.shape[0].ToScalar();
+        using var step = 1L.ToScalar();
+        using var two = 2.ToScalar();
+        var labels = arange(start, count, step, dtype: ScalarType.Int64, device: audio.device);
+        var loss = F.cross_entropy(logitsPerAudio, labels).add(F.cross_entropy(logitsPerText, labels), TorchScalars.One) / two;
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -38,7 +43,9 @@ public static class GlobalContrastiveLoss
     public static void ClampLogitScale(Tensor logitScale)
     {
         using var _ = no_grad();
-        logitScale.clamp_(0, MaxLogitScale);
+        using var min = 0.ToScalar();
+        using var max = MaxLogitScale.ToScalar();
+        logitScale.clamp_(min, max);
     }
 }
 
@@ -61,7 +68,8 @@ public static class FramewiseSigmoidLoss
         using var scope = NewDisposeScope();
         var pairMask = PairMask(audioMask, textMask, localAudio.dtype);
         var sum = BlockSum(Similarity(localAudio, text), logitScale, logitBias.detach(), labels, pairMask);
-        var loss = sum / pairMask.sum() / localAudio.shape[1];
+        using var frames = localAudio.shape[1].ToScalar();
+        var loss = sum / pairMask.sum() / frames;
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -91,8 +99,10 @@ public static class FramewiseSigmoidLoss
     internal static Tensor BlockSum(Tensor similarity, Tensor logitScale, Tensor logitBias, Tensor labels, Tensor pairMask)
     {
         using var scope = NewDisposeScope();
-        var logits = logitScale.view(1, -1, 1) * similarity + logitBias.view(1, -1, 1);
-        var sign = labels * 2 - 1;
+        var logits = (logitScale.view(1, -1, 1) * similarity).add(logitBias.view(1, -1, 1), TorchScalars.One);
+        using var two = 2.ToScalar();
+        using var one = 1.ToScalar();
+        var sign = labels * two - one;
         var perFrame = -F.logsigmoid(sign * logits);
         var sum = (pairMask.unsqueeze(2) * perFrame).sum();
         return sum.MoveToOuterDisposeScope();
@@ -128,7 +138,8 @@ public static class PriorLoss
     {
         using var scope = NewDisposeScope();
         long t = labels.shape[2];
-        var target = labels.sum(dim: 2).sum(dim: 0) / (audioMask.to_type(labels.dtype).sum() * t);
+        using var frames = t.ToScalar();
+        var target = labels.sum(dim: 2).sum(dim: 0) / (audioMask.to_type(labels.dtype).sum() * frames);
         var weight = textMask.to_type(logitBias.dtype);
         weight = weight / weight.sum();
         var perText = F.binary_cross_entropy_with_logits(logitBias, target, reduction: nn.Reduction.None);

@@ -184,7 +184,11 @@ public sealed class Trainer
                         (lastCheckpoint is null ? "No checkpoint was written yet." : $"The last good checkpoint '{lastCheckpoint}' is untouched.") +
                         " Lower --lr or check the data for broken audio.");
                 }
-                (result.Total / o.GradientAccumulation).backward();
+                using (var accumulation = o.GradientAccumulation.ToScalar())
+                using (var share = result.Total / accumulation)
+                {
+                    share.backward();
+                }
                 total += value / o.GradientAccumulation;
                 Accumulate(components, "global", result.Global, o.GradientAccumulation);
                 Accumulate(components, "framewise", result.Framewise, o.GradientAccumulation);

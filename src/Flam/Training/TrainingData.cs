@@ -1,3 +1,4 @@
+using TorchSharp;
 using Flam.Audio;
 using Flam.IO;
 using static TorchSharp.torch;
@@ -165,13 +166,14 @@ public static class SpecAugment
         if (stripes == 0 || width == 0) return x;
         long batch = x.shape[0], bins = x.shape[3];
         var mask = ones(batch, 1, 1, bins, dtype: x.dtype, device: x.device);
+        using var zero = 0.ToScalar();
         for (long b = 0; b < batch; b++)
         {
             for (int s = 0; s < stripes; s++)
             {
                 long w = randint(0, width, [1]).item<long>();
                 long start = randint(0, Math.Max(1, bins - w), [1]).item<long>();
-                if (w > 0) mask[b, 0, 0].narrow(0, start, w).fill_(0);
+                if (w > 0) mask[b, 0, 0].narrow(0, start, w).fill_(zero);
             }
         }
         return x * mask;

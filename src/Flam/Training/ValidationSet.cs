@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using Flam.Audio;
 using Flam.Evaluation;
 using Flam.IO;
@@ -76,7 +77,7 @@ public sealed class ValidationSet
             for (int i = 0; i < n; i++) _waveforms[start + i].CopyTo(flat, (long)i * _waveforms[0].Length);
             var audio = model.EncodeAudio(tensor(flat, [n, _waveforms[0].Length]).to(device));
             // [n, T, d] x [d, K] -> [n, K, T]
-            var l = (audio.Local.matmul(text.Features.t()) * scale + text.LogitBias).transpose(1, 2).contiguous().cpu();
+            var l = (audio.Local.matmul(text.Features.t()) * scale).add(text.LogitBias, TorchScalars.One).transpose(1, 2).contiguous().cpu();
             for (int i = 0; i < n; i++) logits[start + i] = l[i].data<float>().ToArray();
         }
         double sum = 0;

@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using Flam.Audio;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -60,7 +61,7 @@ internal sealed class DirectDftLogMel : IDisposable
         var frames = x.unfold(1, _options.FftSize, _options.HopLength); // [B, T, N]
         var re = matmul(frames, _realKernel);
         var im = matmul(frames, _imagKernel);
-        return (re * re + im * im).MoveToOuterDisposeScope();
+        return (re * re).add_(im * im, TorchScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>Log-mel <c>[B, frames, M]</c> in dB.</summary>
@@ -68,7 +69,10 @@ internal sealed class DirectDftLogMel : IDisposable
     {
         using var scope = NewDisposeScope();
         var mel = matmul(PowerSpectrogram(waveform), _melFilters);
-        var db = mel.clamp_min(_options.AMin).log10().mul(10.0) - 10.0 * Math.Log10(Math.Max(_options.AMin, _options.Ref));
+        using var aMin = _options.AMin.ToScalar();
+        using var ten = 10.0.ToScalar();
+        using var reference = (10.0 * Math.Log10(Math.Max(_options.AMin, _options.Ref))).ToScalar();
+        var db = mel.clamp_min(aMin).log10().mul(ten) - reference;
         return db.MoveToOuterDisposeScope();
     }
 

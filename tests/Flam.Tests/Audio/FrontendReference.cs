@@ -1,3 +1,4 @@
+using TorchSharp;
 using Flam.Model.Checkpoints;
 using static TorchSharp.torch;
 
@@ -20,7 +21,8 @@ public sealed class FrontendReference : IDisposable
     public FrontendReference()
     {
         // Built here, outside any test's dispose scope, so it lives as long as the fixture.
-        Waveform = _tensors["waveform_pcm16"].to(float32) / 32768f;
+        using var fullScale = 32768f.ToScalar();
+        Waveform = _tensors["waveform_pcm16"].to(float32) / fullScale;
     }
 
     /// <summary>Reference log-mel <c>[4, 1001, 64]</c>.</summary>

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Cli;
 
 /// <summary><c>flam features</c> run in-process through <see cref="FlamApp.RunAsync"/>.</summary>
+[Collection(TorchCollection.Name)]
 public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<FrontendReference>
 {
     private static async Task<(int Exit, string Out, string Err)> Flam(params string[] args)

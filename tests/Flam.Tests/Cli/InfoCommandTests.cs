@@ -3,6 +3,7 @@ using Flam.Model;
 
 namespace Flam.Tests.Cli;
 
+[Collection(TorchCollection.Name)]
 public class InfoCommandTests
 {
     [Fact]

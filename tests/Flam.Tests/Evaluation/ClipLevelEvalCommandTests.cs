@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using System.Text.Json.Nodes;
 using Flam.Audio;
 using Flam.Cli;
@@ -14,6 +15,7 @@ namespace Flam.Tests.Evaluation;
 /// the reported numbers must equal the metric core applied to a similarity matrix the test computes itself, window
 /// by window, straight from <see cref="FlamModel"/> (the slow twin of <c>EmbeddingExtractor</c>).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class ClipLevelEvalCommandTests
 {
     private const int Rate = 48000;
@@ -75,7 +77,7 @@ public sealed class ClipLevelEvalCommandTests
                 var window = new float[clip];
                 Array.Copy(samples, start, window, 0, Math.Min(clip, samples.Length - start));
                 var feature = model.EncodeAudio(tensor(window).unsqueeze(0)).GlobalMeanOfLocal[0];
-                sum = sum is null ? feature : sum + feature;
+                sum = sum is null ? feature : sum.add(feature, TorchScalars.One);
             }
             audio.Add((sum! / sum!.norm()).data<float>().ToArray());
         }

@@ -8,6 +8,7 @@ namespace Flam.Tests.Evaluation;
 /// <c>flam eval sed</c> end to end on the micro fixture model (random weights: the test checks the report's shape,
 /// its internal consistency and that <c>flam score</c> on the written score files gives the same numbers).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class EvalCommandTests
 {
     internal static string[] ModelArgs() =>

@@ -8,6 +8,7 @@ namespace Flam.Tests.Evaluation;
 /// (random weights: the tests check the reports' fields and their consistency with each other and with the other
 /// metrics of the same run, not the model's quality).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class RobustnessEvalCommandTests
 {
     // The same three-clip manifest as `flam eval sed`'s tests: texts "people play a game" and "time".

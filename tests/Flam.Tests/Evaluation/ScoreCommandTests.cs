@@ -5,6 +5,7 @@ using static Flam.Tests.Evaluation.MetricFixture;
 namespace Flam.Tests.Evaluation;
 
 /// <summary><c>flam score</c> reproduces the fixtures' expected.json through its JSON output.</summary>
+[Collection(TorchCollection.Name)]
 public class ScoreCommandTests
 {
     private static readonly string[] Keys =

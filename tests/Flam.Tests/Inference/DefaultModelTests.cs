@@ -10,6 +10,7 @@ namespace Flam.Tests.Inference;
 /// checkpoint is named, and right about the README's sample, whose labels come from the synthesis recipe that made
 /// it (samples/helicopter-and-gunshot.tsv), not from the model.
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class DefaultModelTests
 {
     private static string Sample(string name) => Path.Combine(FixturePaths.RepositoryRoot, "samples", name);

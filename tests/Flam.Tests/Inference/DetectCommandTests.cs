@@ -10,6 +10,7 @@ namespace Flam.Tests.Inference;
 /// (ids &lt; 1000, see Fixtures/tokenizer/PROVENANCE.md). The micro model is random, so the tests check shapes,
 /// formats, frame counts, finiteness and errors, not what it detects.
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class DetectCommandTests
 {
     private static readonly Lazy<string> Audio = new(() =>

@@ -4,6 +4,7 @@ using Flam.Inference;
 namespace Flam.Tests.Inference;
 
 /// <summary>Windowing, overlap averaging, end trimming and exact frame times, with fake scorers instead of the network.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class SoundEventDetectorTests
 {
     private static readonly DetectionOptions Defaults = DetectionOptions.Default;

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Model;
 
 /// <summary>Checkpoint and config loading: the good paths, and a clear <see cref="FlamException"/> for every bad input.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class CheckpointLoadingTests
 {
     private static string MicroCheckpoint => FixturePaths.Get("model", "micro", "state_dict.pth");

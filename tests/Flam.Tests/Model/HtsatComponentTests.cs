@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using Flam.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -5,6 +6,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Model;
 
 /// <summary>The fast paths of the Swin blocks against their obviously-right twins.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class HtsatComponentTests
 {
     [Theory]
@@ -18,7 +20,8 @@ public sealed class HtsatComponentTests
         var k = randn(2 * windowsPerClip, 4, 64, 8);
         var v = randn(2 * windowsPerClip, 4, 64, 8);
         // A bias that differs per window, as the shifted-window mask makes it.
-        var bias = randn(windowsPerClip, 4, 64, 64) + where(rand(windowsPerClip, 1, 64, 64).gt(0.7), -100f, 0f);
+        using var maskedShare = 0.7.ToScalar();
+        var bias = randn(windowsPerClip, 4, 64, 64).add_(where(rand(windowsPerClip, 1, 64, 64).gt(maskedShare), -100f, 0f), TorchScalars.One);
         var fused = WindowAttention.Attend(q, k, v, bias);
         var naive = WindowAttention.AttendNaive(q, k, v, bias);
         Assert.True((fused - naive).abs().max().item<float>() < 1e-5);
@@ -63,7 +66,8 @@ public sealed class HtsatComponentTests
         using var model = FlamModel.Create(FlamConfig.FromNameOrFile(FixturePaths.Get("model", "micro", "config.json")));
         using var noGrad = no_grad();
         manual_seed(5);
-        var waves = randn(1, 480000) * 0.1;
+        using var level = 0.1.ToScalar();
+        var waves = randn(1, 480000) * level;
         using var fp32 = model.EncodeAudio(waves);
         model.AudioComputeType = ScalarType.BFloat16;
         using var bf16 = model.EncodeAudio(waves);

@@ -24,7 +24,11 @@ public sealed class MicroModelFixture : IDisposable
     }
 
     /// <summary>The three clips as float32 waveforms (pcm / 32768, exact).</summary>
-    public Tensor Waveforms() => Inputs["waveform_pcm16"].to(ScalarType.Float32) / 32768f;
+    public Tensor Waveforms()
+    {
+        using var fullScale = 32768f.ToScalar();
+        return Inputs["waveform_pcm16"].to(ScalarType.Float32) / fullScale;
+    }
 
     public void Dispose()
     {
@@ -44,7 +48,8 @@ public sealed class MicroModelFixture : IDisposable
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Tests sharing the micro model; they run alone, like the <see cref="TorchCollection"/>'s classes do among themselves.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MicroModelCollection : ICollectionFixture<MicroModelFixture>
 {
     public const string Name = "micro model";

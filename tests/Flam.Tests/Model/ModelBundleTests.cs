@@ -3,6 +3,7 @@ using Flam.Model;
 namespace Flam.Tests.Model;
 
 /// <summary>A shipped model whose files are missing or damaged is reported by name, never as a TorchSharp crash.</summary>
+[Collection(TorchCollection.Name)]
 public class ModelBundleTests
 {
     private static string SavedMiniLmModel()

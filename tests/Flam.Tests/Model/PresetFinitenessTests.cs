@@ -1,3 +1,4 @@
+using TorchSharp;
 using Flam.Model;
 using Flam.Model.Text;
 using TorchSharp.Modules;
@@ -12,6 +13,7 @@ namespace Flam.Tests.Model;
 /// to a channel-constant signal that shrank by ~100× per stage and turned NaN in the deeper presets (tiny in the
 /// trainer: "non-finite loss" at step 1).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class PresetFinitenessTests
 {
     // The text side does not touch the audio branch; a two-layer RoBERTa keeps Create fast.
@@ -40,7 +42,8 @@ public sealed class PresetFinitenessTests
         using var scope = NewDisposeScope();
         manual_seed(11);
         // One second: the encoder stretches it to the full image, so every stage runs at full size.
-        var waves = randn(1, 48000) * 0.1;
+        using var level = 0.1.ToScalar();
+        var waves = randn(1, 48000) * level;
         foreach (bool train in new[] { false, true })
         {
             model.train(train);

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Model;
 
 /// <summary>The packed text encoding (no padding, last layer only for the first tokens) equals the padded HF computation.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class RobertaPackingTests
 {
     [Fact]
@@ -16,11 +17,13 @@ public sealed class RobertaPackingTests
         roberta.eval();
         // Scale weights up so that the output depends clearly on tokens, positions and masking.
         using (no_grad())
+        using (var factor = 8.ToScalar())
         {
-            foreach (var p in roberta.parameters()) p.mul_(8);
+            foreach (var p in roberta.parameters()) p.mul_(factor);
         }
         int[] lengths = [5, 17, 2, 77, 9];
-        var ids = full(lengths.Length, 77, 1L, ScalarType.Int64);
+        using var padId = 1L.ToScalar();
+        var ids = full(lengths.Length, 77, padId, ScalarType.Int64);
         var mask = zeros(lengths.Length, 77, ScalarType.Int64);
         for (int i = 0; i < lengths.Length; i++)
         {

@@ -3,6 +3,7 @@ using TorchSharp;
 
 namespace Flam.Tests.Model;
 
+[Collection(TorchCollection.Name)]
 public class SafeTensorsTests
 {
     [Fact]
@@ -25,7 +26,7 @@ public class SafeTensorsTests
         {
             ["f32"] = torch.randn(3, 4),
             ["f64"] = torch.randn(2, dtype: torch.float64),
-            ["i64"] = torch.arange(5),
+            ["i64"] = torch.tensor(new long[] { 0, 1, 2, 3, 4 }),
             ["transposed"] = torch.randn(4, 3).t(),
             ["scalar"] = torch.tensor(1.5f),
             ["bf16"] = torch.randn(7).to(torch.bfloat16),

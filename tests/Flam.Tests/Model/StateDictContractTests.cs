@@ -5,6 +5,7 @@ using TorchSharp;
 namespace Flam.Tests.Model;
 
 /// <summary>The module tree has exactly the official state-dict keys and shapes (base_manifest.json, state_dict_manifest.json).</summary>
+[Collection(TorchCollection.Name)]
 public sealed class StateDictContractTests
 {
     private static (Dictionary<string, long[]> Keys, JsonObject Counts) ReadManifest(params string[] path)

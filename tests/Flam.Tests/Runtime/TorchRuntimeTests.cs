@@ -3,6 +3,7 @@ using TorchSharp;
 
 namespace Flam.Tests.Runtime;
 
+[Collection(TorchCollection.Name)]
 public class TorchRuntimeTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using static Flam.Tests.Synthesis.SynthesisTestData;
 
 namespace Flam.Tests.Synthesis;
 
+[Collection(TorchCollection.Name)]
 public class SynthesizerTests
 {
     private static SynthesisRequest Request(string events, string backgrounds, string output, int count = 8, long seed = 7, int threads = 1,

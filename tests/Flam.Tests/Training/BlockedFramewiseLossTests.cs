@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using Flam.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,15 +19,18 @@ public class BlockedFramewiseLossTests
         if (masks)
         {
             audioMask[b - 1] = 0;
-            textMask.narrow(0, k - 3, 3).fill_(0);
+            using var zero = 0.ToScalar();
+            textMask.narrow(0, k - 3, 3).fill_(zero);
         }
+        using var biasSpread = 3.ToScalar();
+        using var positiveRate = 0.2.ToScalar();
         return new Problem(
             randn([b, t, d], generator: g).requires_grad_(true),
             randn([k, d], generator: g).requires_grad_(true),
             randn([d, d], generator: g).requires_grad_(true),
             randn([k], generator: g).requires_grad_(true),
-            (randn([k], generator: g) * 3).requires_grad_(true),
-            (rand([b, k, t], generator: g) < 0.2).to_type(ScalarType.Float32),
+            (randn([k], generator: g) * biasSpread).requires_grad_(true),
+            (rand([b, k, t], generator: g) < positiveRate).to_type(ScalarType.Float32),
             audioMask, textMask);
     }
 
@@ -35,7 +39,8 @@ public class BlockedFramewiseLossTests
     {
         var audio = nn.functional.normalize(p.RawAudio.matmul(p.Projection), dim: -1);
         var text = nn.functional.normalize(p.RawText.matmul(p.Projection), dim: -1);
-        var scale = p.RawScale.exp() * 10;
+        using var ten = 10.ToScalar();
+        var scale = p.RawScale.exp() * ten;
         return blocking is null
             ? FramewiseSigmoidLoss.Compute(audio, text, scale, p.Bias, p.Labels, p.AudioMask, p.TextMask)
             : FramewiseSigmoidLoss.ComputeBlocked(audio, text, scale, p.Bias, p.Labels, p.AudioMask, p.TextMask, blocking);
@@ -92,11 +97,14 @@ public class BlockedFramewiseLossTests
         var local = nn.functional.normalize(randn([6, d], generator: g), dim: -1);
         var received = nn.functional.normalize(randn([4, d], generator: g), dim: -1);
         received[1] = local[2];
-        var localScale = rand([6], generator: g) * 10 + 1;
-        var receivedScale = rand([4], generator: g) * 10 + 1;
+        using var one = 1.ToScalar();
+        using var ten = 10.ToScalar();
+        using var positiveRate = 0.3.ToScalar();
+        var localScale = (rand([6], generator: g) * ten).add_(one, TorchScalars.One);
+        var receivedScale = (rand([4], generator: g) * ten).add_(one, TorchScalars.One);
         var localBias = randn([6], generator: g);
         var receivedBias = randn([4], generator: g);
-        var labels = (rand([b, 6, t], generator: g) < 0.3).to_type(ScalarType.Float32);
+        var labels = (rand([b, 6, t], generator: g) < positiveRate).to_type(ScalarType.Float32);
         var audioMask = ones(b);
         var localMask = ones(6);
         var receivedMask = ones(4);

@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using Flam.Model.Checkpoints;
 using Flam.Training;
 using TorchSharp;
@@ -25,7 +26,9 @@ public class LossFixtureTests
         Assert.Equal(expected.shape, actual.shape);
         var e = expected.to_type(ScalarType.Float64);
         var a = actual.detach().to_type(ScalarType.Float64);
-        var excess = ((a - e).abs() - (atol + rtol * e.abs())).max().item<double>();
+        using var absolute = atol.ToScalar();
+        using var relative = rtol.ToScalar();
+        var excess = ((a - e).abs() - (e.abs() * relative).add_(absolute, TorchScalars.One)).max().item<double>();
         Assert.True(excess <= 0, $"{name}: max |diff| {(a - e).abs().max().item<double>():E3} exceeds tolerance (max |expected| {e.abs().max().item<double>():E3})");
     }
 
@@ -101,11 +104,12 @@ public class LossFixtureTests
 
         // local_total = 200·framewise + prior, with the gradients of all four inputs.
         var l = MakeSed(variant);
+        using var sedWeight = 200.0.ToScalar();
         using (var local = flam.Compute(null, l.Sed))
         {
             local.Total.backward();
             AssertClose(losses[variant + ".local_total"], local.Total, variant + ".local_total");
-            AssertClose(losses[variant + ".local_contrastive_weighted"], local.Framewise! * 200.0, variant + ".local_contrastive_weighted");
+            AssertClose(losses[variant + ".local_contrastive_weighted"], local.Framewise! * sedWeight, variant + ".local_contrastive_weighted");
             AssertClose(losses[variant + ".total.grad.local_audio_features"], l.Audio.grad!, variant + ".total.grad.local_audio_features");
             AssertClose(losses[variant + ".total.grad.text_features"], l.Text.grad!, variant + ".total.grad.text_features");
             AssertClose(losses[variant + ".total.grad.per_text_logit_scale"], l.Scale.grad!, variant + ".total.grad.per_text_logit_scale");

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace Flam.Tests.Training;
 
+[Collection(TorchCollection.Name)]
 public class NegativeTextSamplerTests
 {
     private static readonly string[] Vocabulary = ["Dog barking", "car horn", "glass breaking", "rain", "thunder", "door slam", "siren", " Rain "];

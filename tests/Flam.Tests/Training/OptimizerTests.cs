@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Flam.Tests.Training;
 
+[Collection(TorchCollection.Name)]
 public class OptimizerTests
 {
     [Theory]

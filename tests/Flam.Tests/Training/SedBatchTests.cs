@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace Flam.Tests.Training;
 
+[Collection(TorchCollection.Name)]
 public class SedBatchTests
 {
     private static ManifestEvent E(string text, double on, double off) => new(text, on, off);

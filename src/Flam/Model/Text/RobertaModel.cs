@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -68,7 +69,10 @@ public sealed class RobertaModel : Module<Tensor, Tensor, Tensor>, ITextTower
         using var scope = NewDisposeScope();
         var hidden = embeddings.forward(inputIds);
         // Additive mask as HF's eager attention: 0 for tokens, the float32 minimum for padding.
-        var additive = (1 - attentionMask.to(ScalarType.Float32)) * float.MinValue;
+        using var lowest = float.MinValue.ToScalar();
+        using var negativeLowest = (-float.MinValue).ToScalar();
+        // (1 − mask)·min as mask·(−min) + min: the same values without TorchSharp's Scalar − Tensor.
+        var additive = (attentionMask.to(ScalarType.Float32) * negativeLowest).add_(lowest, TorchScalars.One);
         var mask = additive.to(hidden.dtype).view(attentionMask.shape[0], 1, 1, attentionMask.shape[1]);
         return encoder.forward(hidden, mask).MoveToOuterDisposeScope();
     }
@@ -82,7 +86,8 @@ public sealed class RobertaModel : Module<Tensor, Tensor, Tensor>, ITextTower
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        bool firstTokensReal = attentionMask[.., 0].ne(0).all().item<bool>();
+        using var zero = 0.ToScalar();
+        bool firstTokensReal = attentionMask[.., 0].ne(zero).all().item<bool>();
         var pooled = firstTokensReal ? PooledPacked(inputIds, attentionMask) : PooledPadded(inputIds, attentionMask);
         return pooled.MoveToOuterDisposeScope();
     }
@@ -100,9 +105,13 @@ public sealed class RobertaModel : Module<Tensor, Tensor, Tensor>, ITextTower
     {
         using var scope = NewDisposeScope();
         long n = inputIds.shape[0], l = inputIds.shape[1];
-        var isToken = attentionMask.ne(0);
+        using var zero = 0.ToScalar();
+        using var start = 0L.ToScalar();
+        using var count = n.ToScalar();
+        using var step = 1L.ToScalar();
+        var isToken = attentionMask.ne(zero);
         var positions = embeddings.Positions(inputIds);
-        var rows = arange(n, device: inputIds.device).unsqueeze(1).expand(n, l);
+        var rows = arange(start, count, step, device: inputIds.device).unsqueeze(1).expand(n, l);
         var ids = inputIds.masked_select(isToken).unsqueeze(0);
         var segment = rows.masked_select(isToken);
         var hidden = embeddings.Embed(ids, positions.masked_select(isToken).unsqueeze(0));
@@ -150,8 +159,9 @@ internal sealed class RobertaEmbeddings : Module<Tensor, Tensor>
     public Tensor Positions(Tensor inputIds)
     {
         using var scope = NewDisposeScope();
-        var isToken = inputIds.ne(padTokenId).to(ScalarType.Int64);
-        return (isToken.cumsum(1) * isToken + padTokenId).MoveToOuterDisposeScope();
+        using var pad = padTokenId.ToScalar();
+        var isToken = inputIds.ne(pad).to(ScalarType.Int64);
+        return (isToken.cumsum(1) * isToken).add_(pad, TorchScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>LayerNorm(word + type + position) with the given position ids.</summary>
@@ -159,7 +169,7 @@ internal sealed class RobertaEmbeddings : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var types = zeros_like(inputIds);
-        var sum = word_embeddings.forward(inputIds) + token_type_embeddings.forward(types) + position_embeddings.forward(positions);
+        var sum = word_embeddings.forward(inputIds).add(token_type_embeddings.forward(types), TorchScalars.One).add_(position_embeddings.forward(positions), TorchScalars.One);
         return dropout.forward(LayerNorm.forward(sum)).MoveToOuterDisposeScope();
     }
 
@@ -315,7 +325,7 @@ internal sealed class RobertaOutput : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.forward(dropout.forward(dense.forward(x)) + residual).MoveToOuterDisposeScope();
+        return LayerNorm.forward(dropout.forward(dense.forward(x)).add(residual, TorchScalars.One)).MoveToOuterDisposeScope();
     }
 }
 

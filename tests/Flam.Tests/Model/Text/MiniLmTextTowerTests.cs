@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Flam.Tests.Model.Text;
 
 /// <summary>One ONNX session for the class: creating it loads the 90 MB model.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class MiniLmTowerFixture : IDisposable
 {
     /// <summary>The shared tower.</summary>
@@ -16,6 +17,7 @@ public sealed class MiniLmTowerFixture : IDisposable
     public void Dispose() => Tower.Dispose();
 }
 
+[Collection(TorchCollection.Name)]
 public class MiniLmTextTowerTests(MiniLmTowerFixture fixture) : IClassFixture<MiniLmTowerFixture>
 {
     private MiniLmTextTower Tower => fixture.Tower;
@@ -100,6 +102,7 @@ public class MiniLmTextTowerTests(MiniLmTowerFixture fixture) : IClassFixture<Mi
     }
 }
 
+[Collection(TorchCollection.Name)]
 public class MiniLmConfigTests
 {
     private static FlamConfig Micro() => FlamConfig.FromNameOrFile(FixturePaths.Get("model", "micro", "config.json"));

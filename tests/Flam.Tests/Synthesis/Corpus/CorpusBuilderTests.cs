@@ -7,6 +7,7 @@ using Flam.Synthesis.Corpus;
 namespace Flam.Tests.Synthesis.Corpus;
 
 /// <summary>End-to-end builds over fake, already-unpacked package trees (no apt, no network).</summary>
+[Collection(TorchCollection.Name)]
 public sealed class CorpusBuilderTests
 {
     private const string Theme = "sound-theme-freedesktop";
