@@ -40,4 +40,22 @@ public sealed class FrontendReference : IDisposable
         Waveform.Dispose();
         foreach (var t in _tensors.Values) t.Dispose();
     }
+
+    /// <summary>Acceptance tolerances of the issue, in dB.</summary>
+    internal const double LoudToleranceDb = 0.01, QuietToleranceDb = 0.1, QuietBelowDb = -60;
+
+    /// <summary>Asserts the issue's log-mel tolerances and returns the max deviations (loud, quiet).</summary>
+    internal static (double Loud, double Quiet) AssertLogMelClose(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        using var scope = NewDisposeScope();
+        var diff = (actual.to(float64) - expected.to(float64)).abs();
+        var loudMask = expected > QuietBelowDb;
+        double loud = diff.masked_select(loudMask).max().item<double>();
+        var quietValues = diff.masked_select(loudMask.logical_not());
+        double quiet = quietValues.numel() == 0 ? 0 : quietValues.max().item<double>();
+        Assert.True(loud <= LoudToleranceDb, $"{what}: max deviation {loud:G4} dB where the reference is above {QuietBelowDb} dB (allowed {LoudToleranceDb}).");
+        Assert.True(quiet <= QuietToleranceDb, $"{what}: max deviation {quiet:G4} dB where the reference is at most {QuietBelowDb} dB (allowed {QuietToleranceDb}).");
+        return (loud, quiet);
+    }
 }

@@ -8,24 +8,6 @@ namespace Flam.Tests.Audio;
 /// <summary>The log-mel front end against the torchlibrosa reference (Fixtures/model/frontend) and its direct-DFT twin.</summary>
 public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelper output) : IClassFixture<FrontendReference>
 {
-    /// <summary>Acceptance tolerances of the issue, in dB.</summary>
-    internal const double LoudToleranceDb = 0.01, QuietToleranceDb = 0.1, QuietBelowDb = -60;
-
-    /// <summary>Asserts the issue's log-mel tolerances and returns the max deviations (loud, quiet).</summary>
-    internal static (double Loud, double Quiet) AssertLogMelClose(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        using var scope = NewDisposeScope();
-        var diff = (actual.to(float64) - expected.to(float64)).abs();
-        var loudMask = expected > QuietBelowDb;
-        double loud = diff.masked_select(loudMask).max().item<double>();
-        var quietValues = diff.masked_select(loudMask.logical_not());
-        double quiet = quietValues.numel() == 0 ? 0 : quietValues.max().item<double>();
-        Assert.True(loud <= LoudToleranceDb, $"{what}: max deviation {loud:G4} dB where the reference is above {QuietBelowDb} dB (allowed {LoudToleranceDb}).");
-        Assert.True(quiet <= QuietToleranceDb, $"{what}: max deviation {quiet:G4} dB where the reference is at most {QuietBelowDb} dB (allowed {QuietToleranceDb}).");
-        return (loud, quiet);
-    }
-
     [Fact]
     public void MelFilterBankMatchesLibrosa()
     {
@@ -51,7 +33,7 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.Equal(new long[] { 4, 1001, 64 }, logMel.shape);
         for (int clip = 0; clip < 4; clip++)
         {
-            var (loud, quiet) = AssertLogMelClose(reference.LogMel[clip], logMel[clip], FrontendReference.ClipNames[clip]);
+            var (loud, quiet) = FrontendReference.AssertLogMelClose(reference.LogMel[clip], logMel[clip], FrontendReference.ClipNames[clip]);
             output.WriteLine($"{FrontendReference.ClipNames[clip]}: max |diff| {loud:G3} dB above -60 dB, {quiet:G3} dB elsewhere");
         }
     }
@@ -83,7 +65,7 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         double maxPower = ((fast - slow).abs() / scale).max().item<double>();
         output.WriteLine($"FFT vs direct DFT: power max |diff| / frame peak = {maxPower:G3}");
         Assert.True(maxPower < 1e-5, $"power spectrogram differs from the direct DFT by {maxPower} relative to the frame peak");
-        AssertLogMelClose(naive.LogMel(x), frontEnd.forward(x), "FFT vs direct DFT");
+        FrontendReference.AssertLogMelClose(naive.LogMel(x), frontEnd.forward(x), "FFT vs direct DFT");
     }
 
     [Fact]
@@ -97,7 +79,7 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         var x = reference.Waveform[.., ..32000];
         var fast = frontEnd.forward(x);
         Assert.Equal(new long[] { 4, 201, 40 }, fast.shape);
-        AssertLogMelClose(naive.LogMel(x), fast, "16 kHz settings vs direct DFT");
+        FrontendReference.AssertLogMelClose(naive.LogMel(x), fast, "16 kHz settings vs direct DFT");
     }
 
     [Fact]
@@ -212,7 +194,7 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         // Defined as: the same clip followed by zeros up to 513 samples, through the ordinary (direct DFT) path.
         var padded = cat([clip, zeros(1, 413)], 1);
         using var naive = new DirectDftLogMel(options);
-        AssertLogMelClose(naive.LogMel(padded), logMel, "100-sample clip");
+        FrontendReference.AssertLogMelClose(naive.LogMel(padded), logMel, "100-sample clip");
         Assert.True(logMel.max().item<float>() > -60, "the short clip's energy is not lost");
     }
 
