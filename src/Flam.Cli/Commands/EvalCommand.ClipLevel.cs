@@ -3,16 +3,16 @@ using System.Globalization;
 using Flam.Cli.Reports;
 using Flam.Evaluation;
 using Flam.Inference;
+using Flam.Inference.Evaluation;
 using Flam.IO;
 using Flam.Model;
 using Flam.Runtime;
-using static TorchSharp.torch;
 
 namespace Flam.Cli.Commands;
 
 /// <summary>
 /// <c>flam eval retrieval</c> and <c>flam eval zeroshot</c>: clip-level evaluations from FLAM's global audio and text
-/// features (<see cref="EmbeddingExtractor"/>); similarities are cosine similarities of the normalised features.
+/// features (<see cref="ClipTextSimilarity"/>); similarities are cosine similarities of the normalised features.
 /// </summary>
 internal static partial class EvalCommand
 {
@@ -47,14 +47,10 @@ internal static partial class EvalCommand
         var bundle = ModelBundle.Resolve(parse.GetValue(o.Checkpoint), parse.GetValue(o.Config), parse.GetValue(o.Tokenizer));
         using var model = bundle.LoadModel(TorchRuntime.Device(parse.GetValue(o.Device)!));
         var extractor = new EmbeddingExtractor(model, bundle.LoadTokenizer(model), parse.GetValue(o.Batch), warning => stderr.WriteLine("warning: " + warning));
-        using var scope = NewDisposeScope();
-        // Texts first: tokenizer problems surface before any audio is decoded.
-        using var text = extractor.EncodeTexts(texts);
         var paths = clips.Select(file.AudioPath).ToList();
-        var audio = CliProgress.Run(stderr, "encoding audio", paths.Count, report =>
-            extractor.GlobalAudioFeatures(paths, done => report($"{done}/{paths.Count}", done)));
-        var similarity = audio.matmul(text.Features.T).to(ScalarType.Float64).cpu().contiguous();
-        return (bundle.Name, similarity.data<double>().ToArray());
+        var similarity = CliProgress.Run(stderr, "encoding audio", paths.Count, report =>
+            ClipTextSimilarity.Compute(extractor, paths, texts, done => report($"{done}/{paths.Count}", done)));
+        return (bundle.Name, similarity);
     }
 
     private static Command CreateRetrieval()
@@ -133,29 +129,18 @@ internal static partial class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             if (!prompt.Contains("{0}", StringComparison.Ordinal)) throw new FlamException($"--template '{prompt}' has no {{0}} for the class name.");
             var file = Manifest.Read(manifestPath);
-            var classes = classesPath is null
-                ? file.Entries.Where(e => e.Tags.Count > 0).Select(e => e.Tags[0].Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
-                : ReadClasses(classesPath);
+            var classes = classesPath is null ? ZeroShotClassifier.ClassesFromTags(file.Entries) : ReadClasses(classesPath);
             if (classes.Length == 0) throw new FlamException($"{manifestPath}: no clip has a tag, so there are no classes; pass --classes FILE.");
-            var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.OrdinalIgnoreCase);
-            var labelled = file.Entries
-                .Select(e => (Entry: e, Class: e.Tags.Select(t => index.TryGetValue(t.Trim(), out var k) ? k : -1).FirstOrDefault(k => k >= 0, -1)))
-                .Where(p => p.Class >= 0).ToList();
+            var labelled = ZeroShotClassifier.Label(file.Entries, classes);
             if (labelled.Count == 0) throw new FlamException($"{manifestPath}: no clip has a tag naming a class of '{classesPath}'.");
             MetricTableReport.CheckWritable(outDir, parse.GetValue(o.Force));
             var skipped = file.Entries.Count - labelled.Count;
 
-            var (model, logits) = Similarities(parse, o, file, [.. labelled.Select(p => p.Entry)], [.. classes.Select(c => prompt.Replace("{0}", c, StringComparison.Ordinal))],
+            var (model, logits) = Similarities(parse, o, file, [.. labelled.Select(p => p.Entry)], ZeroShotClassifier.Prompts(classes, prompt),
                 parse.InvocationConfiguration.Error);
             int[] truth = [.. labelled.Select(p => p.Class)];
             var accuracy = ZeroShotMetrics.TopKAccuracy(logits, classes.Length, truth, 1, 5);
-            var perClass = classes.Select((name, k) =>
-            {
-                int[] rows = [.. Enumerable.Range(0, truth.Length).Where(r => truth[r] == k)];
-                if (rows.Length == 0) return (name, 0, double.NaN);
-                double[] subset = [.. rows.SelectMany(r => logits.AsSpan(r * classes.Length, classes.Length).ToArray())];
-                return (name, rows.Length, ZeroShotMetrics.TopKAccuracy(subset, classes.Length, [.. rows.Select(_ => k)], 1)[0]);
-            }).ToList();
+            var perClass = ZeroShotClassifier.PerClassTop1(logits, classes, truth);
             var groups = new Dictionary<string, IReadOnlyDictionary<string, double>>
             {
                 ["zero_shot"] = new Dictionary<string, double> { ["top1"] = accuracy[0], ["top5"] = accuracy[1] },

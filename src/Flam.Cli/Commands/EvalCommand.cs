@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Flam.Audio;
 using Flam.Cli.Reports;
 using Flam.Evaluation;
 using Flam.Evaluation.IntersectionBased;
 using Flam.Inference;
+using Flam.Inference.Evaluation;
 using Flam.IO;
 using Flam.Model;
 using Flam.Runtime;
@@ -93,25 +93,9 @@ internal static partial class EvalCommand
         scorer.PrepareQueries(allQueries);
         var detector = new SoundEventDetector(scorer, options);
 
-        var entries = file.Entries;
-        int[] used = [.. Enumerable.Range(0, entries.Count).Where(i => queriesOf(i).Count > 0)];
-        var clips = CliProgress.Run(stderr, "evaluating", used.Sum(i => entries[i].Duration), report =>
-        {
-            var list = new List<ClipFrameOutputs>(used.Length);
-            var done = 0.0;
-            foreach (var i in used)
-            {
-                var entry = entries[i];
-                var start = done;
-                var name = $"{Path.GetFileName(entry.Audio)} ({i + 1}/{entries.Count})";
-                report(name, start);
-                var result = detector.DetectFile(file.AudioPath(entry), queriesOf(i), seconds => report(name, start + Math.Min(seconds, entry.Duration)));
-                list.Add(new ClipFrameOutputs(ClipId(i, entry.Audio), entry.Duration, result.FrameSeconds, entry.Events ?? [],
-                    result.Queries.ToDictionary(q => q.Query, q => q.Smoothed, StringComparer.Ordinal)));
-                done += entry.Duration;
-            }
-            return list;
-        });
+        var used = ManifestDetection.ClipsWithQueries(file, queriesOf);
+        var clips = CliProgress.Run(stderr, "evaluating", used.Sum(i => file.Entries[i].Duration), report =>
+            ManifestDetection.Detect(detector, file, used, queriesOf, report));
         return (bundle.Name, clips);
     }
 
@@ -176,11 +160,4 @@ internal static partial class EvalCommand
         stdout.WriteLine($"wrote report to {outDir}");
         return 0;
     }
-
-    // Unique and file-name safe: the manifest line index plus the audio file's stem.
-    private static string ClipId(int index, string audio) =>
-        $"{index:D6}_{UnsafeCharacters().Replace(Path.GetFileNameWithoutExtension(audio), "_")}";
-
-    [GeneratedRegex("[^A-Za-z0-9._-]")]
-    private static partial Regex UnsafeCharacters();
 }

@@ -86,7 +86,7 @@ internal static class ScoreCommand
             SedScoreSet scoreSet = SedTsv.ReadScores(parse.GetValue(scores)!);
             if (parse.GetValue(medfilt) is { Length: > 0 } lengths)
             {
-                scoreSet = MedianFilter.Apply(scoreSet, lengths, d);
+                scoreSet = NegativeInfinityPaddedMedianFilter.Apply(scoreSet, lengths, d);
             }
             var set = SedEvaluationSet.Create(scoreSet, SedTsv.ReadGroundTruth(parse.GetValue(groundTruth)!),
                 SedTsv.ReadDurations(parse.GetValue(durations)!), new SedEvaluationOptions(parse.GetValue(merge)), parse.GetValue(scores)!);

@@ -146,7 +146,7 @@ public sealed class SoundEventDetector
                         $"'{source}': the model gave a non-finite probability for \"{queries[q]}\" at {t * _options.FrameSeconds:0.###} s; the checkpoint's weights may contain NaN or infinity.");
                 }
             }
-            var smoothed = MedianFilter.Apply(probabilities, _options.MedianFrames);
+            var smoothed = NearestEdgeMedianFilter.Apply(probabilities, _options.MedianFrames);
             var events = EventExtractor.Extract(queries[q], smoothed, _options.FrameSeconds, duration, _options.Threshold);
             results[q] = new QueryDetection(queries[q], probabilities, smoothed, events);
         }

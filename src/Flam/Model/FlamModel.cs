@@ -310,7 +310,8 @@ public sealed class FlamModel : Module
         named_parameters().Where(p => p.name.StartsWith(prefix, StringComparison.Ordinal)).Sum(p => p.parameter.numel());
 }
 
-internal static class FeatureScopeExtensions
+/// <summary>Dispose-scope helpers for the feature records (used by the model and by training).</summary>
+public static class FeatureScopeExtensions
 {
     /// <summary>Moves every tensor of the record to the enclosing dispose scope.</summary>
     public static TextFeatures MoveToOuter(this TextFeatures f)

@@ -22,7 +22,7 @@ public sealed class MedianFilterTests
         foreach (var n in new[] { 1, 2, 3, 7, 32, 100 })
         {
             var values = Enumerable.Range(0, n).Select(_ => random.Next(4) == 0 ? 0.5f : (float)random.NextDouble()).ToArray();
-            var filtered = MedianFilter.Apply(values, length);
+            var filtered = NearestEdgeMedianFilter.Apply(values, length);
             Assert.Equal(Enumerable.Range(0, n).Select(i => NaiveMedian(values, i, length)), filtered);
         }
     }
@@ -31,7 +31,7 @@ public sealed class MedianFilterTests
     public void Removes_spikes_and_repeats_edges()
     {
         float[] values = [1, 0, 0, 1, 0, 1, 1, 0, 1];
-        Assert.Equal([1, 0, 0, 0, 1, 1, 1, 1, 1], MedianFilter.Apply(values, 3));
+        Assert.Equal([1, 0, 0, 0, 1, 1, 1, 1, 1], NearestEdgeMedianFilter.Apply(values, 3));
     }
 
     [Theory]
@@ -39,5 +39,5 @@ public sealed class MedianFilterTests
     [InlineData(2)]
     [InlineData(-3)]
     public void Even_or_non_positive_lengths_are_rejected(int length) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => MedianFilter.Apply(new float[4], length));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NearestEdgeMedianFilter.Apply(new float[4], length));
 }

@@ -44,7 +44,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
         var tensors = SafeTensors.Load(output, out var metadata);
         var logMel = tensors["logmel"];
         Assert.Equal(float32, logMel.dtype);
-        LogMelSpectrogramTests.AssertLogMelClose(reference.LogMel[clip], logMel, FrontendReference.ClipNames[clip]);
+        FrontendReference.AssertLogMelClose(reference.LogMel[clip], logMel, FrontendReference.ClipNames[clip]);
         Assert.Equal("48000", metadata["sample_rate"]);
         Assert.Equal("480", metadata["hop_length"]);
         Assert.Equal(Path.GetFullPath(wav), metadata["source"]);

@@ -194,7 +194,7 @@ public class MedianFilterFixtureTests
         var entry = f.Result(key);
         var lengthsNode = entry["kwargs"]!["filter_length_in_sec"]!;
         double[] lengths = lengthsNode is System.Text.Json.Nodes.JsonArray ? Numbers(lengthsNode) : [Number(lengthsNode)];
-        var filtered = MedianFilter.Apply(f.Scores, lengths, 6);
+        var filtered = NegativeInfinityPaddedMedianFilter.Apply(f.Scores, lengths, 6);
         var expected = entry["output"]!;
         for (var clip = 0; clip < filtered.ClipIds.Count; clip++)
         {

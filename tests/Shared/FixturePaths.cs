@@ -1,6 +1,6 @@
 namespace Flam.Tests;
 
-/// <summary>Locates the checked-in fixtures (tests/Flam.Tests/Fixtures) and the repository root from the test binaries.</summary>
+/// <summary>Locates the checked-in fixtures (tests/Fixtures) and the repository root from the test binaries.</summary>
 internal static class FixturePaths
 {
     private static readonly Lazy<string> Root = new(() =>
@@ -18,10 +18,10 @@ internal static class FixturePaths
     /// <summary>The repository root.</summary>
     public static string RepositoryRoot => Root.Value;
 
-    /// <summary>A path inside tests/Flam.Tests/Fixtures; fails the test if it does not exist.</summary>
+    /// <summary>A path inside tests/Fixtures; fails the test if it does not exist.</summary>
     public static string Get(params string[] parts)
     {
-        var path = Path.Combine([RepositoryRoot, "tests", "Flam.Tests", "Fixtures", .. parts]);
+        var path = Path.Combine([RepositoryRoot, "tests", "Fixtures", .. parts]);
         if (!File.Exists(path) && !Directory.Exists(path))
         {
             throw new FileNotFoundException("Fixture missing: " + path);

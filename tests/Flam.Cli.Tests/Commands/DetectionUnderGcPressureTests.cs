@@ -2,7 +2,7 @@ using System.Text.Json;
 using Flam.Cli;
 using Flam.Tests.Audio;
 
-namespace Flam.Tests.Inference;
+namespace Flam.Tests.Cli.Commands;
 
 /// <summary>
 /// Detection over hundreds of clips while another thread forces garbage collections and runs finalizers without

@@ -8,7 +8,7 @@ namespace Flam.Evaluation;
 /// some class changes (rounded to the time decimals). A class with w = 0 keeps its frames. On a uniform grid a
 /// window of an odd number of frames equals a discrete median filter with −∞ padding.
 /// </summary>
-public static class MedianFilter
+public static class NegativeInfinityPaddedMedianFilter
 {
     /// <summary>Filters every clip; <paramref name="filterLengths"/> holds one length in seconds or one per class.</summary>
     public static InMemorySedScoreSet Apply(SedScoreSet scores, IReadOnlyList<double> filterLengths, int timeDecimals = 6)

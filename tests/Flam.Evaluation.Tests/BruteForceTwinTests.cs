@@ -185,7 +185,7 @@ public class BruteForceTwinTests
     public void MedianFilterEqualsWeightedMedianAtPieceCentres(int seed)
     {
         var set = RandomSet(seed, clips: 4);
-        var filtered = MedianFilter.Apply(set.Scores, [0.37, 0.81, 0.0]);
+        var filtered = NegativeInfinityPaddedMedianFilter.Apply(set.Scores, [0.37, 0.81, 0.0]);
         for (var clip = 0; clip < filtered.ClipIds.Count; clip++)
         {
             var t = set.Scores.Timestamps(clip).ToArray();

@@ -9,7 +9,7 @@ namespace Flam.Inference;
 /// <c>reflect</c> mode of <c>scipy.ndimage.median_filter</c>; zero padding (<c>scipy.signal.medfilt</c>)
 /// would instead pull the edge frames of a sound that is present from the start towards zero.
 /// </remarks>
-public static class MedianFilter
+public static class NearestEdgeMedianFilter
 {
     /// <summary>Returns the median of each <paramref name="length"/>-frame neighbourhood (odd length; 1 copies).</summary>
     public static float[] Apply(ReadOnlySpan<float> values, int length)
