@@ -9,6 +9,9 @@ public static class FlamApp
     /// <summary>Exit code for bad input or environment (a <see cref="FlamException"/>).</summary>
     public const int UserError = 1;
 
+    /// <summary>Exit code of a run that went on past failed files (<c>--keep-going</c>) and finished the others.</summary>
+    public const int SomeFilesFailed = 2;
+
     /// <summary>Exit code for an unexpected internal failure.</summary>
     public const int InternalError = 3;
 
