@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Flam.Cli.Commands;
 
 namespace Flam.Cli;
@@ -15,10 +16,20 @@ public static class FlamApp
     /// <summary>Exit code for an unexpected internal failure.</summary>
     public const int InternalError = 3;
 
+    /// <summary>The program's name in help and usage lines: the command users type, not the assembly (Flam.Cli).</summary>
+    public const string ProgramName = "flam";
+
     /// <summary>Builds the root command with every sub-command.</summary>
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand("Flam: frame-wise language-audio modeling (FLAM) - find any sound you describe in words.");
+        // A RootCommand takes its name from the executable (Flam.Cli, or testhost), and System.CommandLine 2.0 has no
+        // way to rename it; renaming the assembly to flam collides with Flam.dll on case-insensitive file systems.
+        // So the root is a plain command named flam, given the two options a RootCommand adds.
+        var root = new Command(ProgramName, "Flam: frame-wise language-audio modeling (FLAM) - find any sound you describe in words.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
