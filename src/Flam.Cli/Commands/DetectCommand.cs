@@ -146,7 +146,10 @@ internal static class DetectCommand
         }
         work.RemoveAll(i => !weights.ContainsKey(i));
 
+        // Per-file reports need no results kept (thousands of long files would fill memory); plots and one report do.
+        var keepResults = request.OutDir is null || plotPaths.Count > 0;
         var results = new List<(int Index, DetectionResult Result)>();
+        int done = 0, events = 0;
         if (work.Count > 0)
         {
             var bundle = ModelBundle.Resolve(request.Checkpoint, request.Config, request.Tokenizer);
@@ -174,14 +177,19 @@ internal static class DetectCommand
                             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPaths[i]))!);
                             AtomicFile.WriteAllText(reportPaths[i], DetectionReport.Format(request.Format, bundle.Name, [result], request.Frames), request.Force);
                         }
-                        results.Add((i, result));
+                        done++;
+                        events += result.Queries.Sum(q => q.Events.Count);
+                        if (keepResults)
+                        {
+                            results.Add((i, result));
+                        }
                     }
                     catch (Exception e) when (Failed(i, e))
                     {
                     }
                     before += weights[i];
                 }
-                return results.Count;
+                return done;
             });
 
             var plotted = plotPaths.Count > 0 ? results : [];
@@ -189,10 +197,9 @@ internal static class DetectCommand
             {
                 WritePlot(plotPaths[i], result, request, decode);
             }
-            var events = results.Sum(r => r.Result.Queries.Sum(q => q.Events.Count));
             if (request.OutDir is not null)
             {
-                stdout.WriteLine($"{request.OutDir}: {results.Count} report(s) with {events} events for {request.Queries.Length} query(ies)");
+                stdout.WriteLine($"{request.OutDir}: {done} report(s) with {events} events for {request.Queries.Length} query(ies)");
             }
             else
             {
