@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Flam.Cli.Commands;
 
 namespace Flam.Cli;
@@ -9,16 +10,29 @@ public static class FlamApp
     /// <summary>Exit code for bad input or environment (a <see cref="FlamException"/>).</summary>
     public const int UserError = 1;
 
+    /// <summary>Exit code of a run that went on past failed files (<c>--keep-going</c>) and finished the others.</summary>
+    public const int SomeFilesFailed = 2;
+
     /// <summary>Exit code for an unexpected internal failure.</summary>
     public const int InternalError = 3;
 
     /// <summary>Environment variable that adds the stack trace to an internal error's message when set to 1.</summary>
     public const string TraceVariable = "FLAM_TRACE";
 
+    /// <summary>The program's name in help and usage lines: the command users type, not the assembly (Flam.Cli).</summary>
+    public const string ProgramName = "flam";
+
     /// <summary>Builds the root command with every sub-command.</summary>
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand("Flam: frame-wise language-audio modeling (FLAM) - find any sound you describe in words.");
+        // A RootCommand takes its name from the executable (Flam.Cli, or testhost), and System.CommandLine 2.0 has no
+        // way to rename it; renaming the assembly to flam collides with Flam.dll on case-insensitive file systems.
+        // So the root is a plain command named flam, given the two options a RootCommand adds.
+        var root = new Command(ProgramName, "Flam: frame-wise language-audio modeling (FLAM) - find any sound you describe in words.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Flam.Audio;
 using Flam.Inference;
 using Flam.IO;
 using Flam.Model;
@@ -27,7 +28,7 @@ internal static class EmbedCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder.", Required = true };
         var config = new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt (needed for --text with a RoBERTa model; a minilm model needs none). Default: the checkpoint's folder." };
-        var audio = new Option<string[]>("--audio") { Description = "Audio clips of at most 10 s (shorter ones are padded with silence); repeat or list several.", AllowMultipleArgumentsPerToken = true };
+        var audio = new Option<string[]>("--audio") { Description = "Audio clips of at most 10 s (shorter ones are padded with silence), or folders of them (searched recursively); repeat or list several.", AllowMultipleArgumentsPerToken = true };
         var text = new Option<string[]>("--text") { Description = "Texts to encode (lower-cased and tokenized); repeat for several.", AllowMultipleArgumentsPerToken = true };
         var tokenIds = new Option<string[]>("--token-ids") { Description = "Token ids of one text, space-separated, without padding (e.g. \"0 31 7 2\"); bypasses the tokenizer. Repeat for several." };
         var output = new Option<string>("--out", "-o") { Description = "Output .safetensors file.", Required = true };
@@ -55,7 +56,13 @@ internal static class EmbedCommand
         }
         AtomicFile.CheckWritable(request.Out, request.Force);
         var parsedIds = request.TokenIds.Select(ParseTokenIds).ToList();
-        foreach (var path in request.Audio)
+        var inputs = AudioInputs.Expand(request.Audio);
+        if (inputs.SkippedSummary is { } skipped)
+        {
+            stderr.WriteLine(skipped);
+        }
+        var audioPaths = inputs.Files.Select(input => input.Path).ToArray();
+        foreach (var path in audioPaths)
         {
             if (!File.Exists(path)) throw new FlamException($"Audio file '{path}' does not exist.");
         }
@@ -81,9 +88,9 @@ internal static class EmbedCommand
         using var scope = NewDisposeScope();
         var outputs = new List<KeyValuePair<string, Tensor>>();
         AudioFeatures? audioFeatures = null;
-        if (request.Audio.Length > 0)
+        if (audioPaths.Length > 0)
         {
-            audioFeatures = extractor.EncodeClips(request.Audio);
+            audioFeatures = extractor.EncodeClips(audioPaths);
             outputs.Add(new("local_audio_features", audioFeatures.Local));
             outputs.Add(new("global_audio_features", audioFeatures.GlobalMeanOfLocal));
             outputs.Add(new("fine_grained_embedding", audioFeatures.FineGrained));
@@ -109,7 +116,7 @@ internal static class EmbedCommand
         {
             ["model"] = config.Name,
             ["checkpoint"] = Path.GetFileName(request.Checkpoint),
-            ["audio"] = string.Join("\n", request.Audio.Select(Path.GetFileName)),
+            ["audio"] = string.Join("\n", inputs.Files.Select(input => input.RelativeName)),
             ["texts"] = string.Join("\n", request.Texts.Concat(request.TokenIds.Select(t => "ids: " + t))),
         };
         SafeTensors.Save(request.Out, float32, metadata, request.Force);

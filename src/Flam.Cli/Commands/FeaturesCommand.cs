@@ -10,15 +10,18 @@ using static TorchSharp.torch;
 
 namespace Flam.Cli.Commands;
 
-/// <summary><c>flam features</c>: the FLAM log-mel spectrogram of a whole audio file, as safetensors (and optionally a PNG).</summary>
+/// <summary>
+/// <c>flam features</c>: the FLAM log-mel spectrogram of a whole audio file, as safetensors (and optionally a PNG);
+/// given a folder, of every audio file below it, one output each.
+/// </summary>
 internal static class FeaturesCommand
 {
     public static Command Create()
     {
-        var audio = new Argument<string>("audio") { Description = "Audio file (WAV, FLAC, MP3, Ogg Vorbis; other formats through ffmpeg)." };
-        var output = new Option<string>("--out", "-o") { Description = "Output .safetensors file: tensor 'logmel', float32 [frames, 64], in dB.", Required = true };
+        var audio = new Argument<string>("audio") { Description = "Audio file (WAV, FLAC, MP3, Ogg Vorbis; other formats through ffmpeg), or a folder of them (searched recursively)." };
+        var output = new Option<string>("--out", "-o") { Description = "Output .safetensors file: tensor 'logmel', float32 [frames, 64], in dB. For a folder: the output folder, one OUT/<path below the folder>.safetensors per file.", Required = true };
         var sampleRate = new Option<int>("--sample-rate") { Description = "Rate the audio is resampled to before the front end (FLAM models expect 48000).", DefaultValueFactory = _ => AudioFile.FlamSampleRate };
-        var png = new Option<string?>("--png") { Description = "Also draw the spectrogram into this PNG file." };
+        var png = new Option<string?>("--png") { Description = "Also draw the spectrogram into this PNG file (for a folder: into this folder, one PNG per file)." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing output files." };
         var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
 
@@ -35,6 +38,44 @@ internal static class FeaturesCommand
     private static int Run(string audioPath, string outPath, int sampleRate, string? pngPath, bool force, string deviceName, TextWriter stdout, TextWriter stderr)
     {
         var options = OptionsFor(sampleRate);
+        if (!Directory.Exists(audioPath))
+        {
+            return RunFile(audioPath, outPath, options, pngPath, force, deviceName, stdout, stderr);
+        }
+        var inputs = AudioInputs.Expand([audioPath]);
+        if (inputs.SkippedSummary is { } skipped)
+        {
+            stderr.WriteLine(skipped);
+        }
+        foreach (var folder in new[] { outPath, pngPath }.OfType<string>().Where(File.Exists))
+        {
+            throw new FlamException($"'{folder}' is a file; with a folder of audio, --out and --png name folders.");
+        }
+        string Target(string folder, AudioInput input, string suffix) => Path.Combine(folder, input.RelativeName + suffix);
+        // Every existing output is refused before the first file is computed; the output folders may not exist yet.
+        var targets = inputs.Files.Select(input => Target(outPath, input, ".safetensors"));
+        var pictures = pngPath is null ? [] : inputs.Files.Select(input => Target(pngPath, input, ".png"));
+        foreach (var existing in targets.Concat(pictures).Where(path => File.Exists(path) && !force))
+        {
+            throw new FlamException($"'{existing}' already exists; use --force to overwrite it.");
+        }
+        foreach (var input in inputs.Files)
+        {
+            var target = Target(outPath, input, ".safetensors");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+            var picture = pngPath is null ? null : Target(pngPath, input, ".png");
+            if (picture is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(picture))!);
+            }
+            RunFile(input.Path, target, options, picture, force, deviceName, stdout, stderr);
+        }
+        return 0;
+    }
+
+    private static int RunFile(string audioPath, string outPath, LogMelOptions options, string? pngPath, bool force, string deviceName, TextWriter stdout, TextWriter stderr)
+    {
+        var sampleRate = options.SampleRate;
         // Refuse bad outputs before the (possibly long) decode so that nothing is computed for nothing.
         AtomicFile.CheckWritable(outPath, force);
         if (pngPath is not null)

@@ -15,17 +15,28 @@ public enum DetectionFormat
 
     /// <summary>Tab-separated table; events in DCASE format (filename, onset, offset, event_label).</summary>
     Tsv,
+
+    /// <summary>An Audacity label track of one file: <c>start, end, label</c>, tab-separated, seconds with 6 decimals, no header.</summary>
+    Audacity,
+
+    /// <summary>A Raven selection table of one file (tab-separated, one selection per event).</summary>
+    Raven,
 }
 
 /// <summary>Serialises detection results. Numbers use the invariant culture; times in seconds.</summary>
 public static class DetectionReport
 {
-    /// <summary>Writes <paramref name="results"/> in <paramref name="format"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="results"/> in <paramref name="format"/>. <see cref="DetectionFormat.Audacity"/> and
+    /// <see cref="DetectionFormat.Raven"/> describe one recording, take exactly one result and list events only (<paramref name="frames"/> is ignored).
+    /// </summary>
     public static string Format(DetectionFormat format, string model, IReadOnlyList<DetectionResult> results, bool frames) => format switch
     {
         DetectionFormat.Json => ToJson(model, results, frames),
         DetectionFormat.Csv => ToTable(results, ',', frames),
         DetectionFormat.Tsv => ToTable(results, '\t', frames),
+        DetectionFormat.Audacity => ToAudacityLabels(Single(results, format)),
+        DetectionFormat.Raven => ToRavenSelections(Single(results, format)),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
@@ -118,7 +129,7 @@ public static class DetectionReport
         foreach (var result in results)
         {
             // DCASE tables list events by onset, whatever the query.
-            foreach (var e in result.Queries.SelectMany(q => q.Events).OrderBy(e => e.Onset).ThenBy(e => e.Offset))
+            foreach (var e in EventsByOnset(result))
             {
                 text.Append(Field(result.Source, separator)).Append(separator).Append(Number(e.Onset)).Append(separator)
                     .Append(Number(e.Offset)).Append(separator).Append(Field(e.Query, separator));
@@ -131,6 +142,53 @@ public static class DetectionReport
         }
         return text.ToString();
     }
+
+    /// <summary>
+    /// An Audacity label track (File &gt; Import &gt; Labels): one region label per event, <c>start\tend\tquery</c>, times in
+    /// seconds with 6 decimals, sorted by onset; no header.
+    /// </summary>
+    public static string ToAudacityLabels(DetectionResult result)
+    {
+        var text = new StringBuilder();
+        foreach (var e in EventsByOnset(result))
+        {
+            text.Append(Fixed(e.Onset)).Append('\t').Append(Fixed(e.Offset)).Append('\t').Append(Field(e.Query, '\t')).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The band a Raven selection spans: the FLAM log-mel filter bank's range, the part of the spectrum the model hears.</summary>
+    public static (double Low, double High) RavenBand => (Audio.LogMelOptions.Flam.FMin, Audio.LogMelOptions.Flam.FMax);
+
+    /// <summary>
+    /// A Raven Pro selection table: header <c>Selection, View, Channel, Begin Time (s), End Time (s), Low Freq (Hz),
+    /// High Freq (Hz)</c> and the annotation columns <c>Annotation</c> (the query), <c>Max Probability</c> and
+    /// <c>Mean Probability</c>; tab-separated, one selection per event numbered from 1 in onset order, in view
+    /// "Spectrogram 1" of channel 1, over <see cref="RavenBand"/>.
+    /// </summary>
+    public static string ToRavenSelections(DetectionResult result)
+    {
+        var text = new StringBuilder("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tMax Probability\tMean Probability\n");
+        var (low, high) = RavenBand;
+        var selection = 1;
+        foreach (var e in EventsByOnset(result))
+        {
+            text.Append(selection++.ToString(CultureInfo.InvariantCulture)).Append("\tSpectrogram 1\t1\t")
+                .Append(Fixed(e.Onset)).Append('\t').Append(Fixed(e.Offset)).Append('\t')
+                .Append(low.ToString("F1", CultureInfo.InvariantCulture)).Append('\t').Append(high.ToString("F1", CultureInfo.InvariantCulture)).Append('\t')
+                .Append(Field(e.Query, '\t')).Append('\t').Append(Fixed(e.Max)).Append('\t').Append(Fixed(e.Mean)).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static IEnumerable<SoundEvent> EventsByOnset(DetectionResult result) =>
+        result.Queries.SelectMany(q => q.Events).OrderBy(e => e.Onset).ThenBy(e => e.Offset);
+
+    private static DetectionResult Single(IReadOnlyList<DetectionResult> results, DetectionFormat format) => results.Count == 1
+        ? results[0]
+        : throw new ArgumentException($"The {format} format describes one recording; got {results.Count}.", nameof(results));
+
+    private static string Fixed(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 

@@ -262,4 +262,133 @@ public sealed class DetectCommandTests
         Assert.True(code == 0, error);
         Assert.StartsWith("{", File.ReadAllText(outPath));
     }
+
+    /// <summary>A fresh folder holding copies of the named test recordings under the given relative names.</summary>
+    private static string Folder(params (string Name, string Source)[] files)
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        foreach (var (name, source) in files)
+        {
+            var path = Path.Combine(dir, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(Wav(source), path);
+        }
+        return dir;
+    }
+
+    [Fact]
+    public async Task Folder_is_searched_recursively_in_ordinal_order_and_skipped_files_are_counted()
+    {
+        var dir = Folder(("sub/b.wav", "three.wav"), ("a.wav", "twelve.wav"), ("B.wav", "three.wav"), (".hidden.wav", "three.wav"));
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
+        var (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        Assert.Equal(
+            ["filename\tonset\toffset\tevent_label", $"{dir}/B.wav\t0\t3\ttime", $"{dir}/a.wav\t0\t12\ttime", $"{dir}/sub/b.wav\t0\t3\ttime"],
+            output.TrimEnd('\n').Split('\n'));
+        Assert.Contains("skipped 2 file(s) in the given folder(s): 1 hidden, 1 not audio by extension", error);
+    }
+
+    [Fact]
+    public async Task Out_dir_writes_one_label_track_per_file_below_the_same_relative_path()
+    {
+        var dir = Folder(("a.wav", "three.wav"), ("sub/b.wav", "twelve.wav"));
+        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "labels");
+        var (code, output, error) = await Detect([dir, "-q", "time", "-q", "people", "--format", "audacity", "--threshold", "1e-6", "--out-dir", outDir, .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        Assert.Equal("0.000000\t3.000000\ttime\n0.000000\t3.000000\tpeople\n", File.ReadAllText(Path.Combine(outDir, "a.wav.labels.txt")));
+        Assert.Equal("0.000000\t12.000000\ttime\n0.000000\t12.000000\tpeople\n", File.ReadAllText(Path.Combine(outDir, "sub", "b.wav.labels.txt")));
+        Assert.Equal(["a.wav.labels.txt", "sub/b.wav.labels.txt"],
+            Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(outDir, f)).Order(StringComparer.Ordinal));
+        Assert.Contains($"{outDir}: 2 report(s) with 4 events", output);
+    }
+
+    [Fact]
+    public async Task Raven_selection_table_lists_each_event_over_the_mel_band()
+    {
+        var (code, output, error) = await Detect([Wav("three.wav"), "-q", "time", "--format", "raven", "--threshold", "1e-6", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Equal("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tMax Probability\tMean Probability", lines[0]);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("1\tSpectrogram 1\t1\t0.000000\t3.000000\t50.0\t14000.0\ttime\t", lines[1]);
+    }
+
+    [Fact]
+    public async Task Skip_existing_resumes_a_run_stopped_by_a_bad_file()
+    {
+        // b.wav is too short to score, so a run without --keep-going stops there, after a.wav's report is written.
+        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "blip.wav"), ("c.wav", "twelve.wav"));
+        var outDir = FixturePaths.NewTempDirectory();
+        string[] run = [dir, "-q", "time", "--out-dir", outDir, .. ModelArgs()];
+        var (code, _, error) = await Detect(run);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("b.wav", error);
+        Assert.Equal(["a.wav.json"], Directory.GetFiles(outDir).Select(Path.GetFileName));
+        var first = File.ReadAllText(Path.Combine(outDir, "a.wav.json"));
+        using (var json = JsonDocument.Parse(first))
+        {
+            Assert.Equal(Path.Combine(dir, "a.wav"), json.RootElement.GetProperty("files")[0].GetProperty("file").GetString());
+        }
+
+        // Rerunning as before refuses to overwrite the finished report.
+        (code, _, error) = await Detect(run);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains(Path.Combine(outDir, "a.wav.json"), error);
+        Assert.Contains("--skip-existing", error);
+
+        File.Copy(Wav("three.wav"), Path.Combine(dir, "b.wav"), overwrite: true);
+        File.SetLastWriteTimeUtc(Path.Combine(outDir, "a.wav.json"), new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        (code, _, error) = await Detect([.. run, "--skip-existing"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("skipped 1 file(s) whose report already exists", error);
+        Assert.Equal(["a.wav.json", "b.wav.json", "c.wav.json"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(Path.Combine(outDir, "a.wav.json")));
+    }
+
+    [Fact]
+    public async Task Keep_going_reports_each_bad_file_finishes_the_others_and_exits_non_zero()
+    {
+        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "blip.wav"), ("d.wav", "twelve.wav"));
+        File.WriteAllText(Path.Combine(dir, "c.wav"), "this is not a wav file");
+        var outDir = FixturePaths.NewTempDirectory();
+        var (code, output, error) = await Detect([dir, "-q", "time", "--out-dir", outDir, "--keep-going", .. ModelArgs()]);
+        Assert.Equal(FlamApp.SomeFilesFailed, code);
+        Assert.Equal(["a.wav.json", "d.wav.json"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var summary = error[error.IndexOf("2 of 4 file(s) failed:\n", StringComparison.Ordinal)..].TrimEnd('\n').Split('\n');
+        Assert.Equal(3, summary.Length);
+        Assert.StartsWith($"  {Path.Combine(dir, "b.wav")}: ", summary[1]);
+        Assert.Contains("shorter than one frame", summary[1]);
+        Assert.StartsWith($"  {Path.Combine(dir, "c.wav")}: ", summary[2]);
+        Assert.Contains($"{outDir}: 2 report(s)", output);
+
+        // One report for all: the good files are in it, the bad ones only in the summary.
+        (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", "--keep-going", .. ModelArgs()]);
+        Assert.Equal(FlamApp.SomeFilesFailed, code);
+        Assert.Equal(["filename\tonset\toffset\tevent_label", $"{dir}/a.wav\t0\t3\ttime", $"{dir}/d.wav\t0\t12\ttime"], output.TrimEnd('\n').Split('\n'));
+        Assert.Contains("2 of 4 file(s) failed:", error);
+    }
+
+    public static TheoryData<string[], string> BadOutputOptions => new()
+    {
+        { ["--format", "audacity"], "--out-dir" },
+        { ["--format", "raven", "--frames", "--out-dir", "o"], "--frames" },
+        { ["--skip-existing"], "--skip-existing needs --out-dir" },
+        { ["--skip-existing", "--force", "--out-dir", "o"], "exclude each other" },
+        { ["--out", "x.json", "--out-dir", "o"], "exclude each other" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOutputOptions))]
+    public async Task Output_options_that_cannot_work_are_named_before_any_work(string[] options, string message)
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        options = options.Select(o => o is "o" or "x.json" ? Path.Combine(dir, o) : o).ToArray();
+        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", .. options, .. ModelArgs()]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(message, error);
+        Assert.Equal("", output);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
 }

@@ -76,6 +76,22 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task AudioFolderIsEncodedInOrdinalOrderSkippingOtherFiles()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        WriteFixtureClips(dir);
+        File.WriteAllText(Path.Combine(dir, ".notes.wav"), "hidden");
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
+        var output = Path.Combine(FixturePaths.NewTempDirectory(), "embed.safetensors");
+        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--out", output, "--audio", dir);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("skipped 2 file(s) in the given folder(s): 1 hidden, 1 not audio", stderr);
+        var got = SafeTensors.Load(output, out var metadata);
+        Assert.Equal("clip0.wav\nclip1.wav\nclip2.wav", metadata["audio"]);
+        MicroModelFixture.AssertClose("local_audio_features", fixture.Outputs["audio.local_features"], got["local_audio_features"]);
+    }
+
+    [Fact]
     public async Task TextOnlyExportNeedsNoTokenizerWithTokenIds()
     {
         var output = Path.Combine(FixturePaths.NewTempDirectory(), "text.safetensors");

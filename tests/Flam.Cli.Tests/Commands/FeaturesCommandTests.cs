@@ -198,4 +198,41 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
             Assert.Contains(option, stdout);
         }
     }
+
+    [Fact]
+    public async Task FolderGivesOneOutputPerAudioFileBelowTheSameRelativePath()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        WriteClip(dir, 3, "a.wav");
+        WriteClip(dir, 1, Path.Combine("sub", "b.wav"));
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
+        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "features");
+        var pngDir = Path.Combine(FixturePaths.NewTempDirectory(), "pictures");
+        var (exit, _, stderr) = await Flam("features", dir, "--out", outDir, "--png", pngDir);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("skipped 1 file(s) in the given folder(s): 0 hidden, 1 not audio", stderr);
+        Assert.Equal(["a.wav.safetensors", "sub/b.wav.safetensors"],
+            Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(outDir, f)).Order(StringComparer.Ordinal));
+        Assert.Equal(["a.wav.png", "sub/b.wav.png"],
+            Directory.GetFiles(pngDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(pngDir, f)).Order(StringComparer.Ordinal));
+        var tensors = SafeTensors.Load(Path.Combine(outDir, "sub", "b.wav.safetensors"), out var metadata);
+        Assert.Equal(Path.GetFullPath(Path.Combine(dir, "sub", "b.wav")), metadata["source"]);
+        FrontendReference.AssertLogMelClose(reference.LogMel[1], tensors["logmel"], FrontendReference.ClipNames[1]);
+    }
+
+    [Fact]
+    public async Task FolderRunRefusesAnExistingOutputBeforeComputingAnything()
+    {
+        var dir = FixturePaths.NewTempDirectory();
+        WriteClip(dir, 3, "a.wav");
+        WriteClip(dir, 1, "b.wav");
+        var outDir = FixturePaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(outDir, "b.wav.safetensors"), "keep me");
+        var (exit, _, stderr) = await Flam("features", dir, "--out", outDir);
+        Assert.Equal(FlamApp.UserError, exit);
+        Assert.Contains(Path.Combine(outDir, "b.wav.safetensors"), stderr);
+        Assert.Equal(["b.wav.safetensors"], FilesIn(outDir));
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(outDir, "b.wav.safetensors")));
+    }
 }

@@ -39,4 +39,28 @@ public sealed class DetectionReportTests
         Assert.Equal("a,b.wav\t0.9375\t1\t0.1\t0.6", lines[^1]);
         Assert.Equal(5, lines.Length);
     }
+
+    [Fact]
+    public void Audacity_labels_are_start_end_label_with_six_decimals_sorted_by_onset()
+    {
+        Assert.Equal("0.000000\t1.000000\tglass\n0.312500\t0.937500\tdog, barking\n", DetectionReport.ToAudacityLabels(Result));
+        Assert.Equal(DetectionReport.ToAudacityLabels(Result), DetectionReport.Format(DetectionFormat.Audacity, "m", [Result], frames: false));
+    }
+
+    [Fact]
+    public void Raven_selection_table_numbers_events_in_onset_order_over_the_mel_band()
+    {
+        Assert.Equal(
+            "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tMax Probability\tMean Probability\n"
+            + "1\tSpectrogram 1\t1\t0.000000\t1.000000\t50.0\t14000.0\tglass\t0.600000\t0.600000\n"
+            + "2\tSpectrogram 1\t1\t0.312500\t0.937500\t50.0\t14000.0\tdog, barking\t0.800000\t0.800000\n",
+            DetectionReport.ToRavenSelections(Result));
+    }
+
+    [Fact]
+    public void Label_track_formats_refuse_several_recordings()
+    {
+        Assert.Throws<ArgumentException>(() => DetectionReport.Format(DetectionFormat.Raven, "m", [Result, Result], frames: false));
+        Assert.Throws<ArgumentException>(() => DetectionReport.Format(DetectionFormat.Audacity, "m", [], frames: false));
+    }
 }
