@@ -22,6 +22,7 @@ public sealed class DetectCommandTests
         WavWriter.Write(Path.Combine(dir, "twelve.wav"), Noise(12), 48000);
         WavWriter.Write(Path.Combine(dir, "silence.wav"), new float[10 * 48000], 48000);
         WavWriter.Write(Path.Combine(dir, "blip.wav"), Noise(0.2), 48000);
+        WavWriter.Write(Path.Combine(dir, "empty.wav"), [], 48000);
         WavWriter.Write(Path.Combine(dir, "at16k.wav"), Noise(4, 16000), 16000);
         return dir;
     });
@@ -200,9 +201,25 @@ public sealed class DetectCommandTests
         Assert.Contains("only the first 77", error);
     }
 
+    [Fact]
+    public async Task Clip_shorter_than_one_frame_gives_one_frame()
+    {
+        var (code, output, error) = await Detect([Wav("blip.wav"), "-q", "time", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var file = Assert.Single(json.RootElement.GetProperty("files").EnumerateArray());
+        Assert.Equal(0.2, file.GetProperty("duration").GetDouble(), 9);
+        var query = Assert.Single(file.GetProperty("queries").EnumerateArray());
+        Assert.Single(query.GetProperty("probabilities").EnumerateArray());
+        foreach (var e in query.GetProperty("events").EnumerateArray())
+        {
+            Assert.InRange(e.GetProperty("offset").GetDouble(), 0, 0.2);
+        }
+    }
+
     public static TheoryData<string[], string> BadInput => new()
     {
-        { ["blip.wav", "-q", "time"], "shorter than one frame" },
+        { ["empty.wav", "-q", "time"], "empty (0 samples)" },
         { ["three.wav", "-q", ""], "empty" },
         { ["three.wav", "-q", "   "], "empty" },
         { ["missing.wav", "-q", "time"], "missing.wav" },
