@@ -23,7 +23,7 @@ internal static class DetectCommand
         var audio = new Argument<string[]>("audio") { Description = "Audio files (WAV, FLAC, MP3, Ogg Vorbis; other formats through ffmpeg), any length.", Arity = ArgumentArity.OneOrMore };
         var query = new Option<string[]>("--query", "-q") { Description = "A sound described in words; repeat for several.", Required = true };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." };
-        var config = new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
+        var config = new Option<string?>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with the text model's vocab.json and merges.txt (roberta-base's). Default: the checkpoint's folder." };
         var threshold = new Option<double>("--threshold") { Description = "Frames whose calibrated probability is above this are events.", DefaultValueFactory = _ => DetectionOptions.Default.Threshold };
         var median = new Option<int>("--median") { Description = "Median filter length in frames (odd; 1 = off).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames };

@@ -37,7 +37,7 @@ internal static partial class EvalCommand
         public static DetectorOptions Create(string outputDescription) => new(
             new Option<string>("--out", "-o") { Description = outputDescription, Required = true },
             new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." },
-            new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file." },
+            new Option<string?>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file." },
             new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt. Default: the checkpoint's folder." },
             new Option<int>("--median") { Description = "Median filter length in frames applied before scoring (the paper: 3).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames },
             new Option<double>("--hop") { Description = "Seconds between window starts for clips longer than the model window.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds },

@@ -78,12 +78,6 @@ public sealed class Trainer
         _progress = progress;
     }
 
-    /// <summary>The model config a --config value names: an HTSAT preset (tiny, base, large, base-12hz, cpu-small) with the v1 text side, v1-base, or a JSON file.</summary>
-    public static FlamConfig ResolveConfig(string nameOrFile) =>
-        HtsatConfig.FromName(nameOrFile) is { } audio && !File.Exists(nameOrFile)
-            ? FlamConfig.V1Base with { Name = nameOrFile, Audio = audio }
-            : FlamConfig.FromNameOrFile(nameOrFile);
-
     /// <summary>
     /// The config of a checkpoint under the name the run started with (recorded in its weights): the config.json beside
     /// them would name itself, and a resumed run must write the same bytes as an uninterrupted one.
@@ -108,7 +102,7 @@ public sealed class Trainer
             _progress.WriteLine($"No checkpoint in '{o.OutputDirectory}' to resume from; starting from step 0.");
         }
 
-        var config = resumeFrom is not null ? ResumedConfig(resumeFrom) : ResolveConfig(o.Config);
+        var config = resumeFrom is not null ? ResumedConfig(resumeFrom) : FlamConfig.FromNameOrFile(o.Config);
         if (resumeFrom is null && o.TextTower == MiniLmTextTower.ModelType)
         {
             config = config.WithMiniLmText();
