@@ -27,7 +27,7 @@ internal static class DetectCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with the text model's vocab.json and merges.txt (roberta-base's). Default: the checkpoint's folder." };
         var threshold = new Option<double>("--threshold") { Description = "Frames whose calibrated probability is above this are events.", DefaultValueFactory = _ => DetectionOptions.Default.Threshold };
         var median = new Option<int>("--median") { Description = "Median filter length in frames (odd; 1 = off).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames };
-        var hop = new Option<double>("--hop") { Description = "Seconds between the starts of the 10 s windows (a multiple of 0.3125); overlaps are averaged.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds };
+        var hop = new Option<double>("--hop") { Description = "Seconds between the starts of the model's windows (10 s for the released model; a multiple of its frame, 0.3125 s); overlaps are averaged.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds };
         var batch = new Option<int>("--batch") { Description = "Windows encoded at once.", DefaultValueFactory = _ => DetectionOptions.Default.WindowBatchSize };
         var format = new Option<string>("--format") { Description = "Output format: json, csv, or tsv (DCASE: filename, onset, offset, event_label).", DefaultValueFactory = _ => "json" };
         format.AcceptOnlyFromAmong("json", "csv", "tsv");
@@ -72,10 +72,10 @@ internal static class DetectCommand
         var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
         scorer.PrepareQueries(request.Queries);
-        var detector = new SoundEventDetector(scorer, request.Options);
+        var detector = new SoundEventDetector(scorer, request.Options.ForModel(model.Config.Audio));
 
         // Files whose length the header does not give count as one window for the progress bar.
-        var weights = durations.Select(d => double.IsFinite(d) ? d : request.Options.WindowSeconds).ToArray();
+        var weights = durations.Select(d => double.IsFinite(d) ? d : detector.Options.WindowSeconds).ToArray();
         var results = CliProgress.Run(stderr, "detecting", weights.Sum(), report =>
         {
             var list = new List<DetectionResult>(request.Audio.Length);

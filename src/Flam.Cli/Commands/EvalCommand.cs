@@ -91,7 +91,7 @@ internal static partial class EvalCommand
         var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
         scorer.PrepareQueries(allQueries);
-        var detector = new SoundEventDetector(scorer, options);
+        var detector = new SoundEventDetector(scorer, options.ForModel(model.Config.Audio));
 
         var entries = file.Entries;
         int[] used = [.. Enumerable.Range(0, entries.Count).Where(i => queriesOf(i).Count > 0)];
