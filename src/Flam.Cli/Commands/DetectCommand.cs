@@ -16,7 +16,7 @@ internal static class DetectCommand
 {
     private sealed record Request(
         string[] Audio, string[] Queries, string? Checkpoint, string? Config, string? Tokenizer, DetectionOptions Options,
-        DetectionFormat Format, string? Out, string? Plot, bool Frames, string Device, bool Force);
+        DetectionFormat Format, string? Out, string? Plot, bool Frames, string Device, bool Force, InferencePrecision Precision);
 
     public static Command Create()
     {
@@ -36,10 +36,11 @@ internal static class DetectCommand
         var frames = new Option<bool>("--frames") { Description = "Add the frame probabilities (JSON: per query; CSV/TSV: one row per frame instead of events)." };
         var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing output files." };
+        var precision = CliOptions.Precision();
 
         var command = new Command("detect", "Find the sounds you describe in words in audio files of any length: events with onset, offset and probability.")
         {
-            audio, query, checkpoint, config, tokenizer, threshold, median, hop, batch, format, output, plot, frames, device, force,
+            audio, query, checkpoint, config, tokenizer, threshold, median, hop, batch, format, output, plot, frames, device, force, precision,
         };
         command.SetAction(parse =>
         {
@@ -52,7 +53,8 @@ internal static class DetectCommand
             };
             var request = new Request(parse.GetValue(audio)!, parse.GetValue(query)!, parse.GetValue(checkpoint), parse.GetValue(config),
                 parse.GetValue(tokenizer), options, Enum.Parse<DetectionFormat>(parse.GetValue(format)!, ignoreCase: true),
-                parse.GetValue(output), parse.GetValue(plot), parse.GetValue(frames), parse.GetValue(device)!, parse.GetValue(force));
+                parse.GetValue(output), parse.GetValue(plot), parse.GetValue(frames), parse.GetValue(device)!, parse.GetValue(force),
+                PrecisionChoice.Parse(parse.GetValue(precision)!));
             return Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return command;
@@ -69,6 +71,7 @@ internal static class DetectCommand
 
         var bundle = ModelBundle.Resolve(request.Checkpoint, request.Config, request.Tokenizer);
         using var model = bundle.LoadModel(TorchRuntime.Device(request.Device));
+        model.AudioComputeType = PrecisionChoice.ForThisCpu(request.Precision).Type;
         var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
         scorer.PrepareQueries(request.Queries);

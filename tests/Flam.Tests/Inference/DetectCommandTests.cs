@@ -262,6 +262,7 @@ public sealed class DetectCommandTests
         { ["three.wav", "-q", "time", "--hop", "4"], "hop" },
         { ["three.wav", "-q", "time", "--median", "2"], "median" },
         { ["three.wav", "-q", "time", "--threshold", "1.5"], "threshold" },
+        { ["three.wav", "-q", "time", "--precision", "fp64"], "--precision 'fp64'" },
     };
 
     [Theory]
