@@ -26,7 +26,7 @@ internal static class EmbedCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder.", Required = true };
-        var config = new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
+        var config = new Option<string?>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt (needed for --text with a RoBERTa model; a minilm model needs none). Default: the checkpoint's folder." };
         var audio = new Option<string[]>("--audio") { Description = "Audio clips of at most 10 s (shorter ones are padded with silence), or folders of them (searched recursively); repeat or list several.", AllowMultipleArgumentsPerToken = true };
         var text = new Option<string[]>("--text") { Description = "Texts to encode (lower-cased and tokenized); repeat for several.", AllowMultipleArgumentsPerToken = true };

@@ -23,7 +23,7 @@ internal static partial class EvalCommand
         public static ModelOptions Create() => new(
             new Option<string>("--out", "-o") { Description = "Report folder (created): report.json and report.md.", Required = true },
             new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." },
-            new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file." },
+            new Option<string?>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file." },
             new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt. Default: the checkpoint's folder." },
             new Option<int>("--batch") { Description = "10 s windows encoded at once.", DefaultValueFactory = _ => 4 },
             new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" },

@@ -32,22 +32,23 @@ internal static partial class EvalCommand
     /// <summary>The options of the evaluations that run the frame-wise detector (<c>sed</c>, <c>paraphrase</c>).</summary>
     private sealed record DetectorOptions(
         Option<string> Output, Option<string?> Checkpoint, Option<string?> Config, Option<string?> Tokenizer, Option<int> Median, Option<double> Hop,
-        Option<int> Batch, Option<string> Device, Option<bool> Force)
+        Option<int> Batch, Option<string> Device, Option<bool> Force, Option<string> Precision)
     {
         public static DetectorOptions Create(string outputDescription) => new(
             new Option<string>("--out", "-o") { Description = outputDescription, Required = true },
             new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." },
-            new Option<string?>("--config") { Description = "Model config: a preset name (v1-base) or a JSON file." },
+            new Option<string?>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file." },
             new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt. Default: the checkpoint's folder." },
             new Option<int>("--median") { Description = "Median filter length in frames applied before scoring (the paper: 3).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames },
             new Option<double>("--hop") { Description = "Seconds between window starts for clips longer than the model window.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds },
             new Option<int>("--batch") { Description = "Windows encoded at once.", DefaultValueFactory = _ => DetectionOptions.Default.WindowBatchSize },
             new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" },
-            new Option<bool>("--force", "-f") { Description = "Overwrite existing report files." });
+            new Option<bool>("--force", "-f") { Description = "Overwrite existing report files." },
+            CliOptions.Precision());
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Output, Checkpoint, Config, Tokenizer, Median, Hop, Batch, Device, Force }) command.Options.Add(option);
+            foreach (var option in new Option[] { Output, Checkpoint, Config, Tokenizer, Median, Hop, Batch, Device, Force, Precision }) command.Options.Add(option);
         }
 
         /// <summary>The detection options given on the command line (validated).</summary>
@@ -86,12 +87,14 @@ internal static partial class EvalCommand
         ManifestFile file, IReadOnlyList<string> allQueries, Func<int, IReadOnlyList<string>> queriesOf)
     {
         var stderr = parse.InvocationConfiguration.Error;
+        var precision = PrecisionChoice.Parse(parse.GetValue(o.Precision)!);
         var bundle = ModelBundle.Resolve(parse.GetValue(o.Checkpoint), parse.GetValue(o.Config), parse.GetValue(o.Tokenizer));
         using var model = bundle.LoadModel(TorchRuntime.Device(parse.GetValue(o.Device)!));
+        model.AudioComputeType = PrecisionChoice.ForThisCpu(precision).Type;
         var tokenizer = bundle.LoadTokenizer(model);
         using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
         scorer.PrepareQueries(allQueries);
-        var detector = new SoundEventDetector(scorer, options);
+        var detector = new SoundEventDetector(scorer, options.ForModel(model.Config.Audio));
 
         var used = ManifestDetection.ClipsWithQueries(file, queriesOf);
         var clips = CliProgress.Run(stderr, "evaluating", used.Sum(i => file.Entries[i].Duration), report =>

@@ -41,6 +41,8 @@ internal static class InfoCommand
                 devices.AddRange(Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}"));
             }
             output.WriteLine($"devices     {string.Join(", ", devices)}{(torch.cuda.is_available() ? "" : " (CUDA not available: CPU build of libtorch)")}");
+            var auto = PrecisionChoice.ForThisCpu(InferencePrecision.Auto);
+            output.WriteLine($"precision   --precision auto would use {auto.Name}: {auto.Reason}");
             output.WriteLine($"model       {DescribeDefaultModel()}");
             return 0;
         });

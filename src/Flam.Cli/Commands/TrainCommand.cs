@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Flam.Model;
 using Flam.Model.Text;
 using Flam.Training;
 using static Flam.Cli.CliOptions;
@@ -16,7 +17,7 @@ internal static class TrainCommand
         var train = new Option<string[]>("--train") { Description = "Training manifest(s) (JSONL); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
         var val = new Option<string?>("--val") { Description = "Held-out manifest (clips with events) for the mean frame AUROC." };
         var stage = Opt("--stage", "1: global loss only; 2: global + SED + prior.", d.Stage);
-        var config = new Option<string>("--config") { Description = "Model config: tiny, base, large, base-12hz, cpu-small, v1-base, or a JSON file.", Required = true };
+        var config = new Option<string>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file.", Required = true };
         var init = new Option<string?>("--init") { Description = "Start from this checkpoint (ours .safetensors or the released OpenFLAM .pth)." };
         var textTower = Opt("--text-tower", "Text tower of a fresh model: roberta (trainable, needs --tokenizer) or minilm (frozen all-MiniLM-L6-v2, no tokenizer files).", "roberta");
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with vocab.json and merges.txt for the RoBERTa tower." };

@@ -1,9 +1,12 @@
+using Flam.Model;
+
 namespace Flam.Inference;
 
 /// <summary>
 /// How sound events are detected in a recording. Defaults follow the paper's evaluation and the released model:
 /// threshold 0.5 on the calibrated (unbiased) output, a 3-frame median filter, 10 s windows of 32 frames
-/// (0.3125 s each) every 5 s.
+/// (0.3125 s each) every 5 s. A model's own window, frame and sample rate come from its config through
+/// <see cref="ForModel"/>.
 /// </summary>
 public sealed record DetectionOptions
 {
@@ -45,6 +48,18 @@ public sealed record DetectionOptions
 
     /// <summary>Samples between window starts.</summary>
     public int HopSamples => HopFrames * FrameSamples;
+
+    /// <summary>
+    /// These options with the window, frame and sample rate of a model's audio encoder (<paramref name="audio"/>): its
+    /// clip length, its frames per clip (32 for the released model, 128 for <c>base-12hz</c>) and its sample rate.
+    /// Threshold, median filter, hop and batch size are kept; <see cref="Validate"/> then checks the hop against the
+    /// model's frame grid.
+    /// </summary>
+    public DetectionOptions ForModel(HtsatConfig audio)
+    {
+        var windowSeconds = (double)audio.ClipSamples / audio.SampleRate;
+        return this with { SampleRate = audio.SampleRate, WindowSeconds = windowSeconds, FrameSeconds = windowSeconds / audio.Frames };
+    }
 
     /// <summary>Throws <see cref="FlamException"/> describing the first inconsistent option.</summary>
     public void Validate()

@@ -26,7 +26,8 @@ public sealed record DetectionResult(string Source, double Duration, double Fram
 /// Open-vocabulary sound event detection on audio of any length. The recording is cut into windows of the model's
 /// length every hop (<see cref="DetectionOptions"/>); each frame's probability is the mean over the windows that
 /// cover it; the last window is zero-padded and its frames past the end are dropped; a recording shorter than a
-/// window is one zero-padded window. (The official code only accepts exactly 10 s.) Windows are scored in batches,
+/// window is one zero-padded window, and one shorter than a frame (a 0.12 s key drop) still gets one frame, its events
+/// ending at its duration. Only an empty recording is refused. (The official code only accepts exactly 10 s.) Windows are scored in batches,
 /// each batch against all queries at once.
 /// </summary>
 public sealed class SoundEventDetector
@@ -118,9 +119,9 @@ public sealed class SoundEventDetector
             }
         }
         var duration = (double)totalSamples / _options.SampleRate;
-        if (totalSamples < _options.FrameSamples)
+        if (totalSamples == 0)
         {
-            throw new FlamException($"'{source}' is {duration:0.###} s long, shorter than one frame ({_options.FrameSeconds} s): there is nothing to detect in it.");
+            throw new FlamException($"'{source}' is empty (0 samples): there is nothing to detect in it.");
         }
         if (batch.Count > 0)
         {

@@ -36,7 +36,7 @@ public sealed record FlamConfig(
     double SedLossWeight = 200)
 {
     /// <summary>The released OpenFLAM model (<c>open_flam_oct17.pth</c>): HTSAT-base + roberta-base, d = 512.</summary>
-    public static FlamConfig V1Base { get; } = new("v1-base", HtsatConfig.Base, RobertaConfig.Base, 512, 768, 768);
+    public static FlamConfig V1Base => ModelPresets.Get("v1-base");
 
     /// <summary>
     /// This config with the frozen MiniLM sentence encoder (<see cref="MiniLmTextTower"/>) as text tower:
@@ -50,8 +50,8 @@ public sealed record FlamConfig(
         PerTextMlpWidth = MiniLmTextTower.EmbeddingDim,
     };
 
-    /// <summary>Names accepted by <see cref="FromNameOrFile"/> besides a file path.</summary>
-    public static IReadOnlyList<string> PresetNames { get; } = ["v1-base"];
+    /// <summary>Names accepted by <see cref="FromNameOrFile"/> besides a file path (the <see cref="ModelPresets"/>).</summary>
+    public static IReadOnlyList<string> PresetNames => ModelPresets.Names;
 
     /// <summary>Checks the whole config; throws <see cref="FlamException"/> naming the problem.</summary>
     public void Validate()
@@ -85,13 +85,16 @@ public sealed record FlamConfig(
         }
     }
 
-    /// <summary>A preset name (<c>v1-base</c>) or the path of a JSON config file.</summary>
+    /// <summary>
+    /// A preset name (<see cref="ModelPresets"/>: v1-base, cpu-small, ...) or the path of a JSON config file: what every
+    /// command's <c>--config</c> goes through. A preset name wins over a file of the same name.
+    /// </summary>
     /// <exception cref="FlamException">Unknown name, missing or malformed file, or an invalid config.</exception>
     public static FlamConfig FromNameOrFile(string nameOrPath)
     {
-        if (string.Equals(nameOrPath, "v1-base", StringComparison.OrdinalIgnoreCase))
+        if (ModelPresets.Find(nameOrPath) is { } preset)
         {
-            return V1Base;
+            return preset;
         }
         if (!File.Exists(nameOrPath))
         {

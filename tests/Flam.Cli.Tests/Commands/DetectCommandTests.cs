@@ -23,6 +23,7 @@ public sealed class DetectCommandTests
         WavWriter.Write(Path.Combine(dir, "twelve.wav"), Noise(12), 48000);
         WavWriter.Write(Path.Combine(dir, "silence.wav"), new float[10 * 48000], 48000);
         WavWriter.Write(Path.Combine(dir, "blip.wav"), Noise(0.2), 48000);
+        WavWriter.Write(Path.Combine(dir, "empty.wav"), [], 48000);
         WavWriter.Write(Path.Combine(dir, "at16k.wav"), Noise(4, 16000), 16000);
         return dir;
     });
@@ -201,15 +202,68 @@ public sealed class DetectCommandTests
         Assert.Contains("only the first 77", error);
     }
 
+    [Fact]
+    public async Task Clip_shorter_than_one_frame_gives_one_frame()
+    {
+        var (code, output, error) = await Detect([Wav("blip.wav"), "-q", "time", "--frames", .. ModelArgs()]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var file = Assert.Single(json.RootElement.GetProperty("files").EnumerateArray());
+        Assert.Equal(0.2, file.GetProperty("duration").GetDouble(), 9);
+        var query = Assert.Single(file.GetProperty("queries").EnumerateArray());
+        Assert.Single(query.GetProperty("probabilities").EnumerateArray());
+        foreach (var e in query.GetProperty("events").EnumerateArray())
+        {
+            Assert.InRange(e.GetProperty("offset").GetDouble(), 0, 0.2);
+        }
+    }
+
+    /// <summary>
+    /// A randomly initialised micro model with base-12hz's patch-2 encoder shape (128 frames per 10 s clip) and the micro
+    /// text side, saved as a Flam checkpoint folder.
+    /// </summary>
+    private static string TwelveHzMicroModel()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(FixturePaths.Get("model", "micro", "config.json")))!;
+        var audio = json["audio_cfg"]!;
+        audio["htsat_patch_size"] = 2;
+        audio["htsat_patch_stride"] = new System.Text.Json.Nodes.JsonArray(2, 2);
+        audio["htsat_depths"] = new System.Text.Json.Nodes.JsonArray(1, 1, 1);
+        audio["htsat_num_heads"] = new System.Text.Json.Nodes.JsonArray(1, 2, 4);
+        audio.AsObject().Remove("audio_embed_dim");
+        var dir = FixturePaths.NewTempDirectory();
+        var config = Flam.Model.FlamConfig.FromJson(json.ToJsonString(), "micro-12hz.json");
+        Assert.Equal(128, config.Audio.Frames);
+        TorchSharp.torch.manual_seed(12);
+        using var model = Flam.Model.FlamModel.Create(config);
+        model.Save(dir);
+        return dir;
+    }
+
+    [Fact]
+    public async Task A_base_12hz_model_detects_on_its_own_frame_grid()
+    {
+        var (code, output, error) = await Detect([Wav("twelve.wav"), "-q", "time", "--frames", "--checkpoint", TwelveHzMicroModel(), "--tokenizer", FixturePaths.Get("tokenizer", "tiny")]);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var file = Assert.Single(json.RootElement.GetProperty("files").EnumerateArray());
+        Assert.Equal(0.078125, file.GetProperty("frame_seconds").GetDouble()); // 10 s / 128
+        var query = Assert.Single(file.GetProperty("queries").EnumerateArray());
+        var probabilities = query.GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+        Assert.Equal(154, probabilities.Length); // ⌈12 / 0.078125⌉ = ⌈153.6⌉
+        Assert.All(probabilities, p => Assert.InRange(p, 0.0, 1.0));
+    }
+
     public static TheoryData<string[], string> BadInput => new()
     {
-        { ["blip.wav", "-q", "time"], "shorter than one frame" },
+        { ["empty.wav", "-q", "time"], "empty (0 samples)" },
         { ["three.wav", "-q", ""], "empty" },
         { ["three.wav", "-q", "   "], "empty" },
         { ["missing.wav", "-q", "time"], "missing.wav" },
         { ["three.wav", "-q", "time", "--hop", "4"], "hop" },
         { ["three.wav", "-q", "time", "--median", "2"], "median" },
         { ["three.wav", "-q", "time", "--threshold", "1.5"], "threshold" },
+        { ["three.wav", "-q", "time", "--precision", "fp64"], "--precision 'fp64'" },
     };
 
     [Theory]

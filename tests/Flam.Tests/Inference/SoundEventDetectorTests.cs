@@ -155,18 +155,37 @@ public sealed class SoundEventDetectorTests
         Assert.Equal(new SoundEvent("q", 3.125, 3.4375, 0.9f, 0.9f), Assert.Single(raw.Queries[0].Events));
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(14999)]
-    public void Audio_shorter_than_one_frame_is_rejected_with_its_name(int samples)
+    [Fact]
+    public void Empty_audio_is_rejected_with_its_name()
     {
         var scorer = new PositionDependentScorer(Defaults);
         var e = Assert.Throws<FlamException>(() => new SoundEventDetector(scorer, Defaults)
-            .Detect("tiny.wav", FakeScorers.Cut(new float[samples], Defaults), TwoQueries));
+            .Detect("tiny.wav", FakeScorers.Cut([], Defaults), TwoQueries));
         Assert.Contains("tiny.wav", e.Message);
-        Assert.Contains("shorter than one frame", e.Message);
+        Assert.Contains("empty (0 samples)", e.Message);
         Assert.Empty(scorer.Windows);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5760)]   // 0.12 s: a key drop
+    [InlineData(14880)]  // 0.31 s: a door slam
+    [InlineData(14999)]  // one sample short of a frame
+    public void Clip_shorter_than_one_frame_is_padded_to_one_frame_and_its_event_ends_at_its_duration(int samples)
+    {
+        var signal = new float[samples];
+        Array.Fill(signal, 1e6f); // loud enough that the single padded frame's mean is loud, whatever the length
+        var scorer = new PositionDependentScorer(Defaults);
+        var padded = new SoundEventDetector(scorer, Defaults).Detect("slam.wav", FakeScorers.Cut(signal, Defaults), TwoQueries);
+        var window = Assert.Single(scorer.Windows);
+        Assert.Equal(Defaults.WindowSamples, window.Length);
+        Assert.All(window[samples..], s => Assert.Equal(0f, s));
+        Assert.Equal(1, padded.FrameCount);
+
+        var result = new SoundEventDetector(new LoudnessScorer(Defaults), Defaults).Detect("slam.wav", FakeScorers.Cut(signal, Defaults), ["q"]);
+        var duration = (double)samples / Defaults.SampleRate;
+        Assert.Equal(duration, result.Duration, 12);
+        Assert.Equal(new SoundEvent("q", 0, duration, 0.9f, 0.9f), Assert.Single(result.Queries[0].Events));
     }
 
     [Fact]

@@ -34,6 +34,67 @@ public sealed class CheckpointLoadingTests
         Assert.Equal(ScalarType.Int64, state["audio_branch.layers.0.blocks.0.attn.relative_position_index"].dtype);
     }
 
+    [Theory]
+    [InlineData(CheckpointForm.OrderedDict)]
+    [InlineData(CheckpointForm.PlainDict)]
+    [InlineData(CheckpointForm.StateDictWrapper)]
+    [InlineData(CheckpointForm.ModelWrapper)]
+    [InlineData(CheckpointForm.DataParallelPrefix)]
+    public void CheckpointsAsPeopleSaveThemLoadTheSameWeights(CheckpointForm form)
+    {
+        var original = PyTorchCheckpoint.Load(MicroCheckpoint);
+        var path = Path.Combine(FixturePaths.NewTempDirectory(), form + ".pth");
+        TorchZipCheckpointWriter.Write(path, original, form);
+
+        var loaded = PyTorchCheckpoint.Load(path);
+        Assert.Equal(original.Keys.Order(StringComparer.Ordinal), loaded.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, tensor) in original)
+        {
+            Assert.True(tensor.equal(loaded[key]).all().item<bool>(), $"{key} differs");
+        }
+        using var model = FlamModel.Load(path, MicroConfig);
+        Assert.Equal(24, model.Config.JointEmbedDim);
+    }
+
+    [Theory]
+    [InlineData(CheckpointForm.StateDictWrapper)]
+    [InlineData(CheckpointForm.DataParallelPrefix)]
+    public void WrappedCheckpointsStillNameEveryMissingUnexpectedAndMisshapedKey(CheckpointForm form)
+    {
+        var state = PyTorchCheckpoint.Load(MicroCheckpoint);
+        Assert.True(state.Remove("audio_projection.0.bias"));
+        state["extra.weight"] = zeros(3);
+        state["text_branch.pooler.dense.bias"] = zeros(31);
+        var path = Path.Combine(FixturePaths.NewTempDirectory(), form + ".pth");
+        TorchZipCheckpointWriter.Write(path, state, form);
+
+        var e = Assert.Throws<FlamException>(() => FlamModel.Load(path, MicroConfig));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("missing keys (1): audio_projection.0.bias", e.Message);
+        Assert.Contains("unexpected keys (1): extra.weight", e.Message);
+        Assert.Contains("shape mismatches (1): text_branch.pooler.dense.bias: checkpoint [31], model [32]", e.Message);
+    }
+
+    [Fact]
+    public void DictWithoutAStateDictNamesItsEntries()
+    {
+        var path = Path.Combine(FixturePaths.NewTempDirectory(), "epoch-only.pth");
+        using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            // {"epoch": 7, "optimizer_name": "adamw"} in protocol 2
+            using (var s = archive.CreateEntry("archive/data.pkl").Open())
+            {
+                s.Write([0x80, 0x02, (byte)'}', (byte)'(', (byte)'X', 5, 0, 0, 0, .. "epoch"u8, (byte)'J', 7, 0, 0, 0,
+                    (byte)'X', 14, 0, 0, 0, .. "optimizer_name"u8, (byte)'X', 5, 0, 0, 0, .. "adamw"u8, (byte)'u', (byte)'.']);
+            }
+            using (var s = archive.CreateEntry("archive/version").Open()) s.Write("3\n"u8);
+        }
+        var e = Assert.Throws<FlamException>(() => PyTorchCheckpoint.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("does not hold a state dict", e.Message);
+        Assert.Contains("epoch, optimizer_name", e.Message);
+    }
+
     [Fact]
     public void MissingCheckpointIsNamed()
     {

@@ -9,7 +9,9 @@ namespace Flam.Model.Checkpoints;
 
 /// <summary>
 /// Reads a PyTorch <c>torch.save</c> zip archive holding a state dict (<c>&lt;name&gt;/data.pkl</c> plus one
-/// <c>&lt;name&gt;/data/&lt;key&gt;</c> record per storage). Tensors are rebuilt from their storage with the stored
+/// <c>&lt;name&gt;/data/&lt;key&gt;</c> record per storage). The state dict may be an OrderedDict or a plain dict, on its
+/// own or under <c>"state_dict"</c>, <c>"model"</c> or <c>"model_state_dict"</c>, with or without DataParallel's
+/// <c>module.</c> key prefix. Tensors are rebuilt from their storage with the stored
 /// offset and strides (views such as a transposed <c>melW</c> come out right) and returned contiguous on the CPU.
 /// Records and pickle attributes that a state dict does not need (<c>version</c>, <c>byteorder</c>,
 /// <c>.data/serialization_id</c>, the OrderedDict's <c>_metadata</c>) are ignored.
@@ -65,18 +67,17 @@ public static class PyTorchCheckpoint
             var result = new Dictionary<string, Tensor>();
             try
             {
-                if (root is not PickledOrderedDict dict)
-                {
-                    throw new FlamException($"Checkpoint '{path}' does not hold a state dict (top-level object is {root?.GetType().Name ?? "None"}); save it with torch.save(model.state_dict()).");
-                }
+                var dict = FindStateDict(root, path);
+                // DataParallel / DistributedDataParallel save the wrapped module's keys as "module.<key>".
+                bool dataParallel = dict.Keys.Cast<object>().All(k => k is string name && name.StartsWith(DataParallelPrefix, StringComparison.Ordinal));
                 foreach (var key in dict.Keys)
                 {
                     if (dict[key] is not StoredTensor stored)
                     {
-                        // Nested dicts (e.g. {"state_dict": ...}) or non-tensor entries are not a plain state dict.
-                        throw new FlamException($"Checkpoint '{path}': entry '{key}' is not a tensor; expected a plain state dict (torch.save(model.state_dict())).");
+                        throw new FlamException($"Checkpoint '{path}': entry '{key}' is not a tensor; expected a state dict (torch.save(model.state_dict())).");
                     }
-                    result[(string)key] = stored.Materialise();
+                    var name = (string)key;
+                    result[dataParallel ? name[DataParallelPrefix.Length..] : name] = stored.Materialise();
                 }
                 return result;
             }
@@ -98,6 +99,39 @@ public static class PyTorchCheckpoint
         {
             throw new FlamException($"Checkpoint '{path}' is corrupt or not a state dict: {e.Message}", e);
         }
+    }
+
+    private const string DataParallelPrefix = "module.";
+
+    /// <summary>Entries under which training scripts commonly store the model's state dict, in the order tried.</summary>
+    private static readonly string[] StateDictEntries = ["state_dict", "model", "model_state_dict"];
+
+    /// <summary>
+    /// The state dict in an unpickled checkpoint: the top-level dict itself (an OrderedDict or, after filtering keys
+    /// with a dict comprehension, a plain dict) when it holds tensors, else the dict under one of
+    /// <see cref="StateDictEntries"/> (<c>{"state_dict": ..., "epoch": ...}</c>), searched the same way.
+    /// </summary>
+    private static Hashtable FindStateDict(object? root, string path)
+    {
+        if (root is not Hashtable dict)
+        {
+            throw new FlamException($"Checkpoint '{path}' does not hold a state dict (top-level object is {root?.GetType().Name ?? "None"}); save it with torch.save(model.state_dict()).");
+        }
+        if (dict.Values.Cast<object?>().Any(v => v is StoredTensor))
+        {
+            return dict;
+        }
+        foreach (var entry in StateDictEntries)
+        {
+            if (dict[entry] is Hashtable inner)
+            {
+                return FindStateDict(inner, path);
+            }
+        }
+        // Hashtable order follows per-process string hashes: sort the names so the message is stable.
+        var keys = dict.Keys.Cast<object>().Select(k => Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal);
+        throw new FlamException($"Checkpoint '{path}' does not hold a state dict: its top-level dict has no tensors and no " +
+            $"{string.Join(", ", StateDictEntries.Select(e => $"'{e}'"))} entry (its keys: {string.Join(", ", keys)}); save it with torch.save(model.state_dict()).");
     }
 
     private static byte[] ReadAll(ZipArchiveEntry entry)
