@@ -72,6 +72,7 @@ internal static partial class EvalCommand
             var file = Manifest.Read(manifestPath);
             var clips = file.Entries.Where(e => e.Captions.Count > 0).ToList();
             if (clips.Count == 0) throw new FlamException($"{manifestPath}: no clip has captions; `flam eval retrieval` needs captioned clips.");
+            using var outputLock = OutputLock.Acquire(outDir, "flam eval " + command.Name);
             MetricTableReport.CheckWritable(outDir, parse.GetValue(o.Force));
             var texts = clips.SelectMany(c => c.Captions).ToList();
             int[] audioOfText = [.. clips.SelectMany((c, i) => c.Captions.Select(_ => i))];
@@ -142,6 +143,7 @@ internal static partial class EvalCommand
                 .Select(e => (Entry: e, Class: e.Tags.Select(t => index.TryGetValue(t.Trim(), out var k) ? k : -1).FirstOrDefault(k => k >= 0, -1)))
                 .Where(p => p.Class >= 0).ToList();
             if (labelled.Count == 0) throw new FlamException($"{manifestPath}: no clip has a tag naming a class of '{classesPath}'.");
+            using var outputLock = OutputLock.Acquire(outDir, "flam eval " + command.Name);
             MetricTableReport.CheckWritable(outDir, parse.GetValue(o.Force));
             var skipped = file.Entries.Count - labelled.Count;
 

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Flam.Model.Checkpoints;
+using Flam.Tests.Synthesis;
+using Flam.Tests.Training;
+
+namespace Flam.Tests.Cli;
+
+/// <summary>
+/// SIGKILL at several points of a writing command, then the same command again: it completes, and its outputs equal
+/// those of an uninterrupted run (the built CLI runs as a child process).
+/// </summary>
+public class KillSafetyTests
+{
+    private static ProcessStartInfo Cli(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Flam.Cli.dll"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        // One libtorch thread in every run, so interrupted and uninterrupted runs compute alike.
+        info.Environment["FLAM_THREADS"] = "1";
+        return info;
+    }
+
+    private static async Task RunToEnd(string[] args)
+    {
+        using var process = Process.Start(Cli(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
+    }
+
+    /// <summary>Starts the command and SIGKILLs it as soon as <paramref name="reached"/> holds.</summary>
+    private static async Task KillWhen(string[] args, Func<bool> reached)
+    {
+        using var process = Process.Start(Cli(args))!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var limit = Stopwatch.StartNew();
+        while (!reached() && !process.HasExited && limit.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            await Task.Delay(10);
+        }
+        Assert.False(process.HasExited, $"the run ended before the kill point: {await stderr}");
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    private static int FilesIn(string folder, string pattern) => Directory.Exists(folder) ? Directory.GetFiles(folder, pattern).Length : 0;
+
+    [Fact]
+    public async Task SynthesizeKilledTwiceThenRerunEqualsAnUninterruptedRun()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var (events, backgrounds) = SynthesisTestData.WriteSourceFolders(root);
+        string[] Args(string output) => ["synthesize", "--events", events, "--backgrounds", backgrounds, "--count", "40", "--seed", "9",
+            "--threads", "1", "--out", output];
+        var killed = Path.Combine(root, "killed");
+        foreach (var finished in new[] { 3, 15 })
+        {
+            await KillWhen(Args(killed), () => FilesIn(Path.Combine(killed, "recipes"), "*.json") >= finished);
+        }
+        await RunToEnd(Args(killed));
+        await RunToEnd(Args(Path.Combine(root, "straight")));
+
+        var expected = SynthesizerTests.Snapshot(Path.Combine(root, "straight"));
+        var actual = SynthesizerTests.Snapshot(killed);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, bytes) in expected)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[name]), $"{name} differs from the uninterrupted run");
+        }
+    }
+
+    [Fact]
+    public async Task TrainKilledTwiceThenRerunEqualsAnUninterruptedRun()
+    {
+        var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
+        var config = TrainerTests.ShortClipConfig(root);
+        string[] Args(string output) => ["train", "--train", manifest, "--config", config, "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
+            "--stage", "2", "--steps", "12", "--batch-size", "2", "--seed", "3", "--lr", "1e-3", "--warmup", "2", "--checkpoint-every", "2",
+            "--keep", "2", "--workers", "1", "--prefetch", "1", "--text-block", "2", "--resume", "--out", output];
+        var killed = Path.Combine(root, "killed");
+        var log = Path.Combine(killed, "log.jsonl");
+        int LoggedSteps() => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
+        foreach (var steps in new[] { 3, 8 })
+        {
+            await KillWhen(Args(killed), () => LoggedSteps() >= steps);
+        }
+        await RunToEnd(Args(killed));
+        var straight = Path.Combine(root, "straight");
+        await RunToEnd(Args(straight));
+
+        // Weights compared tensor by tensor: the header's config name of a resumed model comes from its checkpoint.
+        var expected = SafeTensors.Load(Path.Combine(straight, "model.safetensors"));
+        var actual = SafeTensors.Load(Path.Combine(killed, "model.safetensors"));
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, tensor) in expected)
+        {
+            Assert.True(tensor.equal(actual[name]).all().item<bool>(), $"{name} differs from the uninterrupted run");
+        }
+        static (int, double)[] StepsAndLosses(string folder) => File.ReadAllLines(Path.Combine(folder, "log.jsonl"))
+            .Select(l => JsonNode.Parse(l)!).Select(n => (n["step"]!.GetValue<int>(), n["loss"]!.GetValue<double>())).ToArray();
+        Assert.Equal(StepsAndLosses(straight), StepsAndLosses(killed));
+        static string[] Entries(string folder) => Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+            .Select(e => Path.GetRelativePath(folder, e)).Order().ToArray();
+        Assert.Equal(Entries(straight), Entries(killed));
+    }
+}
