@@ -20,6 +20,20 @@ public sealed class SplitMix64
         return new SplitMix64(Mix(mixed ^ (ulong)index));
     }
 
+    /// <summary>
+    /// A 64-bit hash of <paramref name="values"/> that is the same in every process and on every machine, for seeds built
+    /// from several numbers (<see cref="HashCode.Combine{T1, T2}"/> is randomised per process).
+    /// </summary>
+    public static ulong Combine(params ReadOnlySpan<long> values)
+    {
+        ulong hash = 0x9E3779B97F4A7C15UL;
+        foreach (var value in values)
+        {
+            hash = Mix(hash ^ (ulong)value) + 0x9E3779B97F4A7C15UL;
+        }
+        return hash;
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Flam.Evaluation;
 using Flam.IO;
 using Flam.Model;
+using Flam.Model.Checkpoints;
 using Flam.Model.Text;
 using Flam.Synthesis;
 using TorchSharp;
@@ -83,6 +84,16 @@ public sealed class Trainer
             ? FlamConfig.V1Base with { Name = nameOrFile, Audio = audio }
             : FlamConfig.FromNameOrFile(nameOrFile);
 
+    /// <summary>
+    /// The config of a checkpoint under the name the run started with (recorded in its weights): the config.json beside
+    /// them would name itself, and a resumed run must write the same bytes as an uninterrupted one.
+    /// </summary>
+    private static FlamConfig ResumedConfig(string checkpoint)
+    {
+        var config = FlamConfig.FromNameOrFile(Path.Combine(checkpoint, FlamModel.ConfigFileName));
+        return SafeTensors.ReadMetadata(Path.Combine(checkpoint, FlamModel.WeightsFileName)).TryGetValue("config", out var name) ? config with { Name = name } : config;
+    }
+
     /// <summary>Runs to <see cref="TrainingOptions.Steps"/>; <paramref name="createModel"/> builds a fresh model for a config (null: the config's own text tower).</summary>
     public TrainingSummary Run(ITrainingTextEncoder textEncoder, Func<FlamConfig, FlamModel>? createModel = null, CancellationToken cancel = default)
     {
@@ -127,7 +138,7 @@ public sealed class Trainer
             _progress.WriteLine($"No checkpoint in '{o.OutputDirectory}' to resume from; starting from step 0.");
         }
 
-        var config = resumeFrom is not null ? FlamConfig.FromNameOrFile(Path.Combine(resumeFrom, FlamModel.ConfigFileName)) : ResolveConfig(o.Config);
+        var config = resumeFrom is not null ? ResumedConfig(resumeFrom) : ResolveConfig(o.Config);
         if (resumeFrom is null && o.TextTower == MiniLmTextTower.ModelType)
         {
             config = config.WithMiniLmText();
@@ -209,7 +220,7 @@ public sealed class Trainer
             for (int m = 0; m < micro.Length; m++)
             {
                 using var scope = NewDisposeScope();
-                manual_seed(HashCode.Combine(o.Seed, step, m, 0x70c4));
+                manual_seed((long)(SplitMix64.Combine(o.Seed, step, m, 0x70c4) >> 1));
                 var negativeKey = SplitMix64.ForItem(o.Seed, (long)step * o.GradientAccumulation + m).NextUInt64();
                 var (result, droppedHere) = Forward(model, textEncoder, loss, micro[m], device, batches, negatives, negativeKey);
                 dropped += droppedHere;

@@ -1,5 +1,6 @@
 using Flam.Audio;
 using Flam.IO;
+using Flam.Synthesis;
 using static TorchSharp.torch;
 
 namespace Flam.Training;
@@ -69,7 +70,7 @@ public sealed class TrainingData
     public int SkippedMissingAudio { get; }
 
     /// <summary>The random generator of micro-batch <paramref name="micro"/> of step <paramref name="step"/>.</summary>
-    public static Random RandomFor(int seed, int step, int micro) => new(HashCode.Combine(seed, step, micro, 0x5eed));
+    public static Random RandomFor(int seed, int step, int micro) => new(unchecked((int)SplitMix64.Combine(seed, step, micro, 0x5eed)));
 
     /// <summary>Samples and prepares the clips of one micro-batch, decoding on up to <see cref="TrainingOptions.Workers"/> threads.</summary>
     public PreparedClip[] Prepare(int step, int micro)

@@ -33,6 +33,27 @@ public static class SafeTensors
     /// <exception cref="FlamException">The file is missing, truncated or not a safetensors file.</exception>
     public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
 
+    /// <summary>Reads only the optional <c>__metadata__</c> string map (empty when the file has none).</summary>
+    /// <exception cref="FlamException">The file is missing or not a safetensors file.</exception>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FlamException($"'{path}' does not exist.");
+        }
+        using var stream = File.OpenRead(path);
+        var (header, _) = ReadHeader(stream, path);
+        var metadata = new Dictionary<string, string>();
+        if (header["__metadata__"] is JsonObject stored)
+        {
+            foreach (var (k, v) in stored)
+            {
+                metadata[k] = v?.GetValue<string>() ?? "";
+            }
+        }
+        return metadata;
+    }
+
     /// <summary>Loads every tensor and the optional <c>__metadata__</c> string map.</summary>
     public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
     {

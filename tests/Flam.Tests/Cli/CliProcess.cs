@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace Flam.Tests.Cli;
+
+/// <summary>
+/// Runs the built <c>flam</c> tool (Flam.Cli.dll) in a separate process, for checks that one process cannot make:
+/// that outputs do not depend on per-process state such as randomised string hashes.
+/// </summary>
+internal static class CliProcess
+{
+    private static readonly Lazy<string> CliAssembly = new(() =>
+    {
+        string[] candidates =
+        [
+            Path.Combine(AppContext.BaseDirectory, "Flam.Cli.dll"),
+            Path.Combine(FixturePaths.RepositoryRoot, "src", "Flam.Cli", "bin", "Release", "net10.0", "Flam.Cli.dll"),
+        ];
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException("Flam.Cli.dll not found; looked in " + string.Join(", ", candidates));
+    });
+
+    /// <summary>Runs <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> and fails the test unless it exits with 0.</summary>
+    public static string Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(CliAssembly.Value);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}");
+        return stdout;
+    }
+}
