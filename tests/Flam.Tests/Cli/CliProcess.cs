@@ -22,6 +22,17 @@ internal static class CliProcess
     /// <summary>Runs <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> and fails the test unless it exits with 0.</summary>
     public static string Run(params string[] arguments)
     {
+        using var process = Start(arguments);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}");
+        return stdout;
+    }
+
+    /// <summary>Starts <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> with redirected output (for tests that stop it midway).</summary>
+    public static Process Start(params string[] arguments)
+    {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -30,11 +41,6 @@ internal static class CliProcess
         };
         start.ArgumentList.Add(CliAssembly.Value);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}");
-        return stdout;
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 }

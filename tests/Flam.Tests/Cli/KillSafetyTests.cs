@@ -12,29 +12,10 @@ namespace Flam.Tests.Cli;
 /// </summary>
 public class KillSafetyTests
 {
-    private static ProcessStartInfo Cli(IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Flam.Cli.dll"));
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        // One libtorch thread in every run, so interrupted and uninterrupted runs compute alike.
-        info.Environment["FLAM_THREADS"] = "1";
-        return info;
-    }
-
-    private static async Task RunToEnd(string[] args)
-    {
-        using var process = Process.Start(Cli(args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
-    }
-
     /// <summary>Starts the command and SIGKILLs it as soon as <paramref name="reached"/> holds.</summary>
     private static async Task KillWhen(string[] args, Func<bool> reached)
     {
-        using var process = Process.Start(Cli(args))!;
+        using var process = CliProcess.Start(args);
         _ = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var limit = Stopwatch.StartNew();
@@ -61,8 +42,8 @@ public class KillSafetyTests
         {
             await KillWhen(Args(killed), () => FilesIn(Path.Combine(killed, "recipes"), "*.json") >= finished);
         }
-        await RunToEnd(Args(killed));
-        await RunToEnd(Args(Path.Combine(root, "straight")));
+        CliProcess.Run(Args(killed));
+        CliProcess.Run(Args(Path.Combine(root, "straight")));
 
         var expected = SynthesizerTests.Snapshot(Path.Combine(root, "straight"));
         var actual = SynthesizerTests.Snapshot(killed);
@@ -89,9 +70,9 @@ public class KillSafetyTests
         {
             await KillWhen(Args(killed), () => LoggedSteps() >= steps);
         }
-        await RunToEnd(Args(killed));
+        CliProcess.Run(Args(killed));
         var straight = Path.Combine(root, "straight");
-        await RunToEnd(Args(straight));
+        CliProcess.Run(Args(straight));
 
         // Weights compared tensor by tensor: the header's config name of a resumed model comes from its checkpoint.
         var expected = SafeTensors.Load(Path.Combine(straight, "model.safetensors"));
