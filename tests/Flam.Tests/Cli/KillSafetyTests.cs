@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Flam.IO;
 using Flam.Model.Checkpoints;
 using Flam.Tests.Synthesis;
 using Flam.Tests.Training;
@@ -13,7 +14,8 @@ namespace Flam.Tests.Cli;
 public class KillSafetyTests
 {
     /// <summary>Starts the command and SIGKILLs it as soon as <paramref name="reached"/> holds.</summary>
-    private static async Task KillWhen(string[] args, Func<bool> reached)
+    /// <remarks>Polls on this thread (not with Task.Delay, whose continuations wait for a busy thread pool), so the kill lands mid-run.</remarks>
+    private static void KillWhen(string[] args, Func<bool> reached)
     {
         using var process = CliProcess.Start(args);
         _ = process.StandardOutput.ReadToEndAsync();
@@ -21,26 +23,33 @@ public class KillSafetyTests
         var limit = Stopwatch.StartNew();
         while (!reached() && !process.HasExited && limit.Elapsed < TimeSpan.FromMinutes(1))
         {
-            await Task.Delay(10);
+            Thread.Sleep(2);
         }
-        Assert.False(process.HasExited, $"the run ended before the kill point: {await stderr}");
-        process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
+        Assert.False(process.HasExited, "the run ended before the kill point: " + (stderr.IsCompleted ? stderr.Result : ""));
+        // SIGKILL by kill(1): no handler, finally block or Dispose of the CLI runs.
+        using (var kill = Process.Start("kill", ["-KILL", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+        process.WaitForExit();
     }
 
     private static int FilesIn(string folder, string pattern) => Directory.Exists(folder) ? Directory.GetFiles(folder, pattern).Length : 0;
 
     [Fact]
-    public async Task SynthesizeKilledTwiceThenRerunEqualsAnUninterruptedRun()
+    public void SynthesizeKilledTwiceThenRerunEqualsAnUninterruptedRun()
     {
         var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = SynthesisTestData.WriteSourceFolders(root);
-        string[] Args(string output) => ["synthesize", "--events", events, "--backgrounds", backgrounds, "--count", "40", "--seed", "9",
-            "--threads", "1", "--out", output];
+        string[] Args(string output) => ["synthesize", "--events", events, "--backgrounds", backgrounds, "--count", "100", "--duration", "4",
+            "--seed", "9", "--threads", "1", "--out", output];
         var killed = Path.Combine(root, "killed");
-        foreach (var finished in new[] { 3, 15 })
+        foreach (var finished in new[] { 3, 30 })
         {
-            await KillWhen(Args(killed), () => FilesIn(Path.Combine(killed, "recipes"), "*.json") >= finished);
+            KillWhen(Args(killed), () => FilesIn(Path.Combine(killed, "recipes"), "*.json") >= finished);
+            // Killed mid-run: the lock of the dead process is still there, and mixtures are missing.
+            Assert.True(File.Exists(Path.Combine(killed, OutputLock.FileName)), "the run was not killed while it held its folder");
+            Assert.True(FilesIn(Path.Combine(killed, "recipes"), "*.json") < 100, "the run had finished mixing when it was killed");
         }
         CliProcess.Run(Args(killed));
         CliProcess.Run(Args(Path.Combine(root, "straight")));
@@ -55,7 +64,7 @@ public class KillSafetyTests
     }
 
     [Fact]
-    public async Task TrainKilledTwiceThenRerunEqualsAnUninterruptedRun()
+    public void TrainKilledTwiceThenRerunEqualsAnUninterruptedRun()
     {
         var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
@@ -68,7 +77,8 @@ public class KillSafetyTests
         int LoggedSteps() => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
         foreach (var steps in new[] { 3, 8 })
         {
-            await KillWhen(Args(killed), () => LoggedSteps() >= steps);
+            KillWhen(Args(killed), () => LoggedSteps() >= steps);
+            Assert.True(File.Exists(Path.Combine(killed, OutputLock.FileName)), "the run was not killed while it held its folder");
         }
         CliProcess.Run(Args(killed));
         var straight = Path.Combine(root, "straight");
