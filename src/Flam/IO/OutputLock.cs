@@ -45,7 +45,7 @@ public sealed class OutputLock : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FlamException($"Cannot create the output folder '{folder}': {e.Message}", e);
+            throw new FlamException($"Cannot write to the output folder '{folder}': {e.Message}", e);
         }
         var lockPath = Path.Combine(full, FileName);
         var holderPath = Path.Combine(full, HolderFileName);

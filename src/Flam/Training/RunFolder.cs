@@ -17,14 +17,15 @@ public static class RunFolder
     private static readonly string[] RunFiles = [RecordFileName, "log.jsonl", Model.FlamModel.WeightsFileName, Model.FlamModel.ConfigFileName];
     private static readonly string[] RunFolders = ["checkpoints", "best"];
 
-    // Settings that do not change what the run computes (or, like --steps, may grow on --resume by design).
+    // Settings that do not change what the run computes, or may change on --resume by design (--steps grows a run;
+    // the manifests may move or be fixed).
     private static readonly string[] Unrecorded =
     [
         nameof(TrainingOptions.OutputDirectory), nameof(TrainingOptions.Resume), nameof(TrainingOptions.Force), nameof(TrainingOptions.Steps),
         nameof(TrainingOptions.StopAfter), nameof(TrainingOptions.Workers), nameof(TrainingOptions.Prefetch), nameof(TrainingOptions.Device),
         nameof(TrainingOptions.LogMelCache), nameof(TrainingOptions.CheckpointEvery), nameof(TrainingOptions.KeepCheckpoints),
         nameof(TrainingOptions.ValidateEvery), nameof(TrainingOptions.ValidationManifest), nameof(TrainingOptions.SkipMissing),
-        nameof(TrainingOptions.TokenizerDirectory),
+        nameof(TrainingOptions.TokenizerDirectory), nameof(TrainingOptions.TrainManifests),
     ];
 
     /// <summary>Whether <paramref name="directory"/> holds any file of a training run.</summary>
@@ -50,13 +51,11 @@ public static class RunFolder
     {
         var settings = JsonSerializer.SerializeToNode(options)!.AsObject();
         foreach (var name in Unrecorded) settings.Remove(name);
-        settings[nameof(TrainingOptions.TrainManifests)] = new JsonArray(options.TrainManifests.Select(m => (JsonNode?)Path.GetFullPath(m)).ToArray());
         if (options.Init is not null) settings[nameof(TrainingOptions.Init)] = Path.GetFullPath(options.Init);
         if (File.Exists(options.Config))
         {
-            // A config file is recorded by path and content, so an edited file is a different recipe.
-            settings[nameof(TrainingOptions.Config)] = Path.GetFullPath(options.Config);
-            settings["ConfigContent"] = File.ReadAllText(options.Config);
+            // A config file is recorded by content: an edited file is a different recipe, a moved copy is not.
+            settings[nameof(TrainingOptions.Config)] = File.ReadAllText(options.Config);
         }
         return new JsonObject { ["command"] = "flam train", ["settings"] = settings };
     }
