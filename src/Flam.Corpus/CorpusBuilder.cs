@@ -28,7 +28,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
     public CorpusResult Build()
     {
         options.Validate();
-        Directory.CreateDirectory(options.OutputDirectory);
+        using var outputLock = OutputLock.Acquire(options.OutputDirectory, "flam corpus build");
         Directory.CreateDirectory(options.CacheDirectory);
         var cache = new DebianPackageCache(options.CacheDirectory, log, options.Fetch);
         var excluded = new List<ExcludedFile>();

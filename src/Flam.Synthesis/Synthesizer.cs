@@ -68,8 +68,56 @@ public static class Synthesizer
             }
         }
         var outDir = Path.GetFullPath(request.OutputFolder);
-        Directory.CreateDirectory(outDir);
-        var cacheDir = request.IndexCacheFolder ?? Path.Combine(outDir, "source-index");
+        var cacheDir = Path.GetFullPath(request.IndexCacheFolder ?? Path.Combine(outDir, "source-index"));
+        // Folders this run creates, removed again if it fails before rendering anything.
+        var created = new[] { outDir, cacheDir }.Where(d => !Directory.Exists(d)).ToList();
+        using var outputLock = OutputLock.Acquire(outDir, "flam synthesize");
+        try
+        {
+            return Run(request, outDir, cacheDir, progress);
+        }
+        catch (Exception e) when (e is FlamException or IOException or UnauthorizedAccessException)
+        {
+            outputLock.RemoveFolderWhenEmpty = RemoveIfUnused(created, outDir) && created.Contains(outDir);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Empties the folders of <paramref name="created"/> that a failed run made (all of them but
+    /// <paramref name="outDir"/>, which still holds the lock, are removed too), unless a mixture was rendered (kept, so
+    /// the next run resumes from it). Returns whether they were emptied.
+    /// </summary>
+    private static bool RemoveIfUnused(List<string> created, string outDir)
+    {
+        var recipesDir = Path.Combine(outDir, "recipes");
+        if (created.Count == 0 || (Directory.Exists(recipesDir) && Directory.EnumerateFiles(recipesDir, "*.json").Any()))
+        {
+            return false;
+        }
+        try
+        {
+            foreach (var dir in created.Where(Directory.Exists))
+            {
+                foreach (var entry in Directory.EnumerateFileSystemEntries(dir).Where(e => !Path.GetFileName(e).StartsWith(OutputLock.FileName, StringComparison.Ordinal)))
+                {
+                    if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                    else File.Delete(entry);
+                }
+                if (dir != outDir) Directory.Delete(dir);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the run's own error matters more than a leftover folder.
+            return false;
+        }
+    }
+
+    private static SynthesisSummary Run(SynthesisRequest request, string outDir, string cacheDir, Action<string, int, int>? progress)
+    {
+        var options = request.Options;
         var threads = Math.Max(1, request.Threads);
 
         var eventsFolder = Path.GetFullPath(request.EventsFolder);

@@ -52,6 +52,68 @@ public sealed class CheckpointStore
         return Directory.GetDirectories(_root, "step-*").Where(d => File.Exists(Path.Combine(d, StateFileName))).Order(StringComparer.Ordinal).LastOrDefault();
     }
 
+    /// <summary>
+    /// The newest complete checkpoint whose files all read back, or null. Each corrupt newer one is skipped with a
+    /// warning naming it on <paramref name="warnings"/>.
+    /// </summary>
+    public string? LatestValid(TextWriter warnings)
+    {
+        if (!Directory.Exists(_root)) return null;
+        var complete = Directory.GetDirectories(_root, "step-*").Where(d => File.Exists(Path.Combine(d, StateFileName))).Order(StringComparer.Ordinal).Reverse();
+        foreach (var folder in complete)
+        {
+            if (Problem(folder) is not { } problem) return folder;
+            warnings.WriteLine($"warning: checkpoint '{folder}' is corrupt ({problem}); trying the one before it.");
+        }
+        return null;
+    }
+
+    /// <summary>What is wrong with a checkpoint folder, or null when its state, config and both tensor files read back.</summary>
+    private static string? Problem(string folder)
+    {
+        try
+        {
+            _ = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(folder, StateFileName))) ?? throw new JsonException("empty trainer state");
+            _ = FlamConfig.FromNameOrFile(Path.Combine(folder, FlamModel.ConfigFileName));
+            foreach (var file in new[] { FlamModel.WeightsFileName, OptimizerFileName })
+            {
+                foreach (var tensor in SafeTensors.Load(Path.Combine(folder, file)).Values) tensor.Dispose();
+            }
+            return null;
+        }
+        catch (Exception e) when (e is FlamException or IOException or JsonException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Cleans up after a run killed while writing a checkpoint: removes half-written temporary folders, and puts back a
+    /// folder that was moved aside for replacement when its replacement never arrived. Call only while holding the
+    /// output folder's <see cref="OutputLock"/>.
+    /// </summary>
+    public void RemoveTemporaries()
+    {
+        foreach (var parent in new[] { _root, Path.GetDirectoryName(_root)! }.Where(Directory.Exists))
+        {
+            foreach (var dir in Directory.GetDirectories(parent, ".*"))
+            {
+                var name = Path.GetFileName(dir);
+                int tmp = name.LastIndexOf(".tmp-", StringComparison.Ordinal), old = name.LastIndexOf(".old-", StringComparison.Ordinal);
+                if (tmp > 0)
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                else if (old > 0)
+                {
+                    var final = Path.Combine(parent, name[1..old]);
+                    if (Directory.Exists(final)) Directory.Delete(dir, recursive: true);
+                    else Directory.Move(dir, final);
+                }
+            }
+        }
+    }
+
     /// <summary>Writes a checkpoint and prunes old ones; returns its folder.</summary>
     public string Save(FlamModel model, AdamWOptimizer optimizer, TrainerState state)
     {

@@ -94,9 +94,39 @@ public sealed class Trainer
         var o = _options;
         var watch = Stopwatch.StartNew();
         var device = Runtime.TorchRuntime.Device(o.Device);
-        PrepareOutputDirectory(o.OutputDirectory);
+        bool createdOutput = !Directory.Exists(o.OutputDirectory);
+        using var outputLock = OutputLock.Acquire(o.OutputDirectory, "flam train");
         var store = new CheckpointStore(o.OutputDirectory, o.KeepCheckpoints);
-        string? resumeFrom = o.Resume ? store.Latest() : null;
+        store.RemoveTemporaries();
+        var runRecord = RunFolder.Record(o);
+        if (!o.Resume && RunFolder.HoldsRun(o.OutputDirectory))
+        {
+            if (!o.Force)
+            {
+                throw new FlamException($"The output folder '{o.OutputDirectory}' holds a training run; use --resume to continue it, " +
+                    "--force to replace it (its files are removed first), or choose another folder.");
+            }
+            RunFolder.RemoveRun(o.OutputDirectory);
+        }
+        RunFolder.CheckOrWrite(o.OutputDirectory, runRecord);
+        try
+        {
+            return Run(textEncoder, createModel, store, device, watch, cancel);
+        }
+        catch when (store.Latest() is null)
+        {
+            // A run that failed before its first checkpoint leaves nothing worth resuming: remove its files, and the folder if it made it.
+            RunFolder.RemoveRun(o.OutputDirectory);
+            outputLock.RemoveFolderWhenEmpty = createdOutput;
+            throw;
+        }
+    }
+
+    private TrainingSummary Run(ITrainingTextEncoder textEncoder, Func<FlamConfig, FlamModel>? createModel, CheckpointStore store, Device device,
+        Stopwatch watch, CancellationToken cancel)
+    {
+        var o = _options;
+        string? resumeFrom = o.Resume ? store.LatestValid(_progress) : null;
         if (o.Resume && resumeFrom is null)
         {
             _progress.WriteLine($"No checkpoint in '{o.OutputDirectory}' to resume from; starting from step 0.");
@@ -110,6 +140,12 @@ public sealed class Trainer
         // Data first: a bad manifest fails before any model is built.
         var cache = o.LogMelCache is null ? null : new LogMelCache(o.LogMelCache, FlamModel.FrontEndOptions(config.Audio));
         var data = new TrainingData(o, config.Audio.ClipSamples, cache);
+        if (o.BatchSize > data.ClipCount)
+        {
+            // Each micro-batch holds BatchSize decoded clips at once; more than the manifests hold only repeats clips at a memory cost.
+            throw new FlamException($"--batch-size {o.BatchSize} is larger than the {data.ClipCount} training clips of {string.Join(", ", o.TrainManifests)}; " +
+                $"use at most {data.ClipCount}.");
+        }
         var eventTexts = o.Stage == 2 && o.Batches.NegativeTextsPerClip > 0 ? data.EventTexts.ToList() : [];
         var negatives = eventTexts.Count > 0 ? new NegativeTextSampler(eventTexts) : null;
         if (data.SkippedMissingAudio > 0)
@@ -327,21 +363,6 @@ public sealed class Trainer
         catch (AggregateException e) when (e.InnerException is FlamException f)
         {
             throw f;
-        }
-    }
-
-    private static void PrepareOutputDirectory(string directory)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            var probe = Path.Combine(directory, ".write-test-" + Guid.NewGuid().ToString("N")[..8]);
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FlamException($"Cannot write to the output folder '{directory}': {e.Message}", e);
         }
     }
 

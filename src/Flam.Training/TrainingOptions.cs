@@ -45,6 +45,9 @@ public sealed record TrainingOptions
     /// <summary>Continue from the last checkpoint in <see cref="OutputDirectory"/>.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Replace a run already in <see cref="OutputDirectory"/> (its files are removed first) instead of refusing.</summary>
+    public bool Force { get; init; }
+
     /// <summary>Optimiser steps in total.</summary>
     public int Steps { get; init; } = 1000;
 
@@ -147,6 +150,7 @@ public sealed record TrainingOptions
         }
         Require(TrainManifests.Count > 0, "At least one training manifest (--train) is needed.");
         Require(TextTower is "roberta" or Model.Text.MiniLmTextTower.ModelType, $"Unknown text tower '{TextTower}' (supported: roberta, minilm).");
+        Require(!(Resume && Force), "--resume continues the run in the output folder and --force replaces it: give one of them.");
         Require(Stage is 1 or 2, $"--stage must be 1 or 2, got {Stage}.");
         Require(Steps > 0, $"--steps must be positive, got {Steps}.");
         Require(StopAfter is null or > 0, $"--stop-after must be positive, got {StopAfter}.");

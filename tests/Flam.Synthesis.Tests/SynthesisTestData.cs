@@ -91,4 +91,9 @@ internal static class SynthesisTestData
     /// <summary>Labelled intervals of a recipe, in seconds.</summary>
     public static IEnumerable<(double On, double Off, string Text)> Intervals(MixtureRecipe recipe) =>
         (recipe.Entry.Events ?? []).Select(e => (e.Onset, e.Offset, e.Text));
+
+    /// <summary>Every file below a folder with its bytes, keyed by relative path.</summary>
+    internal static Dictionary<string, byte[]> Snapshot(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
 }

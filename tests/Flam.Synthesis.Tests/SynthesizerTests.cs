@@ -11,13 +11,9 @@ namespace Flam.Tests.Synthesis;
 [Collection(TorchCollection.Name)]
 public class SynthesizerTests
 {
-    private static SynthesisRequest Request(string events, string backgrounds, string output, int count = 8, long seed = 7, int threads = 1,
+    internal static SynthesisRequest Request(string events, string backgrounds, string output, int count = 8, long seed = 7, int threads = 1,
         SynthesisOptions? options = null, bool force = false) =>
         new(events, null, backgrounds, null, output, count, seed, options ?? new SynthesisOptions(), threads, force);
-
-    private static Dictionary<string, byte[]> Snapshot(string folder) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
 
     [Fact]
     public void OutputIsByteIdenticalWithOneOrTwoThreads()

@@ -116,7 +116,8 @@ public class TrainerBadInputTests
         // Broken audio: float samples so large that the power spectrum overflows and the loss is not finite.
         var huge = Enumerable.Repeat(3e38f, 96000).ToArray();
         WavWriter.Write(Path.Combine(root, "broken.wav"), huge, 48000, WavSampleFormat.Float32);
-        var broken = WriteLines(Path.Combine(root, "broken"), GoodLine("../broken.wav"));
+        // Two lines: a batch may not be larger than the manifest (docs/safety.md).
+        var broken = WriteLines(Path.Combine(root, "broken"), GoodLine("../broken.wav"), GoodLine("../broken.wav"));
         (code, _, err) = await Run(Args(broken, output, "--resume", "--steps", "2"));
         Assert.Equal(1, code);
         Assert.Contains("The loss became", err);

@@ -25,6 +25,19 @@ internal static class CliProcess
     /// <summary>As <see cref="Run(string[])"/>, with extra environment variables for the process.</summary>
     public static string Run(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
+        using var process = Start(environment, arguments);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}");
+        return stdout;
+    }
+
+    /// <summary>Starts <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> with redirected output (for tests that stop it midway).</summary>
+    public static Process Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    private static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments)
+    {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -34,11 +47,6 @@ internal static class CliProcess
         foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(CliAssembly.Value);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"flam {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}");
-        return stdout;
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 }

@@ -68,6 +68,7 @@ internal static partial class EvalCommand
             var file = Manifest.Read(manifestPath);
             var clips = file.Entries.Where(e => e.Captions.Count > 0).ToList();
             if (clips.Count == 0) throw new FlamException($"{manifestPath}: no clip has captions; `flam eval retrieval` needs captioned clips.");
+            using var outputLock = OutputLock.Acquire(outDir, "flam eval " + command.Name);
             MetricTableReport.CheckWritable(outDir, parse.GetValue(o.Force));
             var texts = clips.SelectMany(c => c.Captions).ToList();
             int[] audioOfText = [.. clips.SelectMany((c, i) => c.Captions.Select(_ => i))];
@@ -133,6 +134,7 @@ internal static partial class EvalCommand
             if (classes.Length == 0) throw new FlamException($"{manifestPath}: no clip has a tag, so there are no classes; pass --classes FILE.");
             var labelled = ZeroShotClassifier.Label(file.Entries, classes);
             if (labelled.Count == 0) throw new FlamException($"{manifestPath}: no clip has a tag naming a class of '{classesPath}'.");
+            using var outputLock = OutputLock.Acquire(outDir, "flam eval " + command.Name);
             MetricTableReport.CheckWritable(outDir, parse.GetValue(o.Force));
             var skipped = file.Entries.Count - labelled.Count;
 

@@ -53,6 +53,7 @@ internal static partial class EvalCommand
         {
             throw new FlamException($"{tablePath}: no row names an event text of '{manifestPath}' (texts must match exactly; --corpus-meta maps captions to labels).");
         }
+        using var outputLock = OutputLock.Acquire(outDir, "flam eval paraphrase");
         ParaphraseReport.CheckWritable(outDir, force);
         if (unused.Length > 0)
         {

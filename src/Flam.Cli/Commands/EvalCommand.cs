@@ -115,6 +115,7 @@ internal static partial class EvalCommand
         {
             throw new FlamException($"{manifestPath}: no clip has timed events; `flam eval sed` needs a manifest with events.");
         }
+        using var outputLock = OutputLock.Acquire(outDir, "flam eval sed");
         SedReport.CheckWritable(outDir, force, calibration: true);
         foreach (var name in new[] { "ground_truth.tsv", "durations.tsv" })
         {

@@ -27,7 +27,8 @@ internal static class TrainCommand
         var accumulate = Opt("--accumulate", "Micro-batches per optimiser step (effective batch = batch-size × this).", d.GradientAccumulation);
         var seed = Opt("--seed", "Seed of every random choice.", d.Seed);
         var output = new Option<string>("--out") { Description = "Output folder (model.safetensors, config.json, log.jsonl, checkpoints/, best/).", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out up to --steps." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the last valid checkpoint in --out up to --steps (only with the settings that made the run)." };
+        var force = new Option<bool>("--force") { Description = "Replace a run already in --out (its files are removed first); without it (or --resume) such a folder is refused." };
         var lr = Opt("--lr", "Peak learning rate.", d.LearningRate);
         var minLr = Opt("--min-lr", "Learning rate at the end of the decay.", d.MinLearningRate);
         var warmup = Opt("--warmup", "Linear warm-up steps.", d.WarmupSteps);
@@ -57,7 +58,7 @@ internal static class TrainCommand
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
             warmup, decay, weightDecay, clip, sedWeight, priorWeight, globalWeight, textBlock, slots, negativeTexts, coverage, sourceWeight, downsample, stripes,
-            stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device];
+            stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, force];
         foreach (var option in all) command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -73,6 +74,7 @@ internal static class TrainCommand
                 TextTower = parse.GetValue(textTower)!,
                 OutputDirectory = parse.GetValue(output)!,
                 Resume = parse.GetValue(resume),
+                Force = parse.GetValue(force),
                 Steps = parse.GetValue(steps),
                 StopAfter = parse.GetValue(stopAfter),
                 BatchSize = parse.GetValue(batch),

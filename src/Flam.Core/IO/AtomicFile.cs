@@ -28,11 +28,27 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Writes through <paramref name="write"/> to a temporary file, fsyncs, then renames it to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes through <paramref name="write"/> to a temporary file, fsyncs, then renames it to <paramref name="path"/>.
+    /// A symbolic link is written through (its final target is replaced); a device or FIFO is written as a stream and
+    /// never replaced; any other kind of file is refused.
+    /// </summary>
     public static void Write(string path, Action<Stream> write, bool overwrite = true)
     {
         CheckWritable(path, overwrite);
         var full = Path.GetFullPath(path);
+        if (new FileInfo(full).LinkTarget is not null && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } target)
+        {
+            full = target.FullName;
+        }
+        switch (FileKinds.Of(full))
+        {
+            case FileKind.Device or FileKind.Fifo:
+                WriteStream(path, full, write);
+                return;
+            case FileKind.Other:
+                throw new FlamException($"Cannot write '{path}': it is neither a regular file nor a device or pipe (a socket?).");
+        }
         var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
@@ -52,6 +68,25 @@ public static class AtomicFile
         {
             TryDelete(tmp);
             throw;
+        }
+    }
+
+    /// <summary>Writes to an existing device or FIFO in place: there is no file to replace, and a reader may be waiting on it.</summary>
+    private static void WriteStream(string path, string full, Action<Stream> write)
+    {
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            write(stream);
+            stream.Flush();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new FlamException($"Cannot write '{path}': permission denied.", e);
+        }
+        catch (IOException e)
+        {
+            throw new FlamException($"Cannot write '{path}': {e.Message}", e);
         }
     }
 

@@ -31,16 +31,35 @@ internal static class AudioDecoders
         {
             throw new FlamException($"Cannot read audio '{path}': {e.Message}", e);
         }
+        AudioDecoder decoder;
         try
         {
-            return OpenStream(stream, path, targetSampleRate, options, runFfmpeg);
+            decoder = OpenStream(stream, path, targetSampleRate, options, runFfmpeg);
         }
         catch
         {
             stream.Dispose();
             throw;
         }
+        var rate = decoder.Info.SampleRate;
+        // ffmpeg probes without a process report rate 0 (unknown); every real rate must be plausible.
+        if (rate != 0 && rate is < MinSampleRate or > MaxSampleRate)
+        {
+            decoder.Dispose();
+            throw new FlamException($"Cannot read audio '{path}': its header declares a sample rate of {rate} Hz, outside the plausible " +
+                $"{MinSampleRate}–{MaxSampleRate} Hz; the header is damaged or the file is not the audio it claims to be.");
+        }
+        return decoder;
     }
+
+    /// <summary>
+    /// Lowest native sample rate accepted. A header's rate sets how much work resampling does (up-sampling to 48 kHz
+    /// multiplies the samples by 48 000 / rate), so an absurd rate would let a small file exhaust memory.
+    /// </summary>
+    public const int MinSampleRate = 1000;
+
+    /// <summary>Highest native sample rate accepted (twice the highest rate of professional audio, 768 kHz).</summary>
+    public const int MaxSampleRate = 1_536_000;
 
     private static AudioDecoder OpenStream(FileStream stream, string path, int? targetSampleRate, AudioDecodeOptions options, bool runFfmpeg)
     {
