@@ -56,7 +56,7 @@ public sealed class ModelPresetsTests
             "embed" => ["embed", "--audio", wav, "--out", Path.Combine(dir, "e.safetensors"), .. model],
             "eval" => ["eval", "sed", "--manifest", SyntheticSet.Write(Path.Combine(dir, "eval"), clips: 1, seed: 2), "--out", Path.Combine(dir, "report"), .. model],
             _ => ["train", "--train", SyntheticSet.Write(Path.Combine(dir, "data"), clips: 1, seed: 1), "--config", "cpu-small",
-                "--init", Micro("state_dict.pth"), "--tokenizer", FixturePaths.Get("tokenizer", "tiny"), "--steps", "1", "--out", Path.Combine(dir, "run")],
+                "--init", Micro("state_dict.pth"), "--tokenizer", FixturePaths.Get("tokenizer", "tiny"), "--steps", "1", "--batch-size", "1", "--out", Path.Combine(dir, "run")],
         };
         var stderr = new StringWriter();
         var code = await FlamApp.RunAsync(args, new StringWriter(), stderr);

@@ -371,8 +371,8 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Skip_existing_resumes_a_run_stopped_by_a_bad_file()
     {
-        // b.wav is too short to score, so a run without --keep-going stops there, after a.wav's report is written.
-        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "blip.wav"), ("c.wav", "twelve.wav"));
+        // b.wav holds no samples, so a run without --keep-going stops there, after a.wav's report is written.
+        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("c.wav", "twelve.wav"));
         var outDir = FixturePaths.NewTempDirectory();
         string[] run = [dir, "-q", "time", "--out-dir", outDir, .. ModelArgs()];
         var (code, _, error) = await Detect(run);
@@ -403,7 +403,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Keep_going_reports_each_bad_file_finishes_the_others_and_exits_non_zero()
     {
-        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "blip.wav"), ("d.wav", "twelve.wav"));
+        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("d.wav", "twelve.wav"));
         File.WriteAllText(Path.Combine(dir, "c.wav"), "this is not a wav file");
         var outDir = FixturePaths.NewTempDirectory();
         var (code, output, error) = await Detect([dir, "-q", "time", "--out-dir", outDir, "--keep-going", .. ModelArgs()]);
@@ -412,7 +412,7 @@ public sealed class DetectCommandTests
         var summary = error[error.IndexOf("2 of 4 file(s) failed:\n", StringComparison.Ordinal)..].TrimEnd('\n').Split('\n');
         Assert.Equal(3, summary.Length);
         Assert.StartsWith($"  {Path.Combine(dir, "b.wav")}: ", summary[1]);
-        Assert.Contains("shorter than one frame", summary[1]);
+        Assert.Contains("is empty (0 samples)", summary[1]);
         Assert.StartsWith($"  {Path.Combine(dir, "c.wav")}: ", summary[2]);
         Assert.Contains($"{outDir}: 2 report(s)", output);
 

@@ -49,7 +49,10 @@ public sealed class DetectionUnderGcPressureTests
             // 2 to 11 queries per round, as in the report that found the crash.
             var args = new List<string> { "detect", dir };
             foreach (var query in queries.Take(2 + round * 4)) args.AddRange(["-q", query]);
-            args.Add("--frames");
+            // The official micro checkpoint (RoBERTa text side, small HTSAT): every code path of detection at a
+            // fraction of the default model's cost per window.
+            args.AddRange(["--frames", "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
+                "--config", FixturePaths.Get("model", "micro", "config.json"), "--tokenizer", FixturePaths.Get("tokenizer", "tiny")]);
             var stdout = CliProcess.Run(environment, [.. args]);
 
             using var json = JsonDocument.Parse(stdout);
