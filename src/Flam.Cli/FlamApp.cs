@@ -48,7 +48,8 @@ public static class FlamApp
     /// <summary>Parses and runs; errors become a message on stderr and a non-zero exit code.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        var output = stdout ?? Console.Out;
+        // A failed write to standard output (a full disk) is the user's environment, not a bug: see the writer.
+        var output = new StandardOutputWriter(stdout ?? Console.Out);
         var error = stderr ?? Console.Error;
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

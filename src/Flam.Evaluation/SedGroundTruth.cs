@@ -103,6 +103,35 @@ public sealed class SedEvaluationSet
     public double EventDuration(int eventClass) => _eventDuration[eventClass];
 
     /// <summary>
+    /// Ground-truth events that end after their clip's duration (compared at <paramref name="decimals"/> decimals),
+    /// as "clip: label onset–offset s, clip d s" in clip and class order. sed_scores_eval takes them as given, so the
+    /// metrics do too; a caller warns about them, since the part past the end can never be detected and lowers recall.
+    /// Empty without durations.
+    /// </summary>
+    public IReadOnlyList<string> EventsPastDuration(int decimals = 6)
+    {
+        var found = new List<string>();
+        if (_durations is null) return found;
+        for (var c = 0; c < ClipCount; c++)
+        {
+            var duration = Math.Round(_durations[c], decimals);
+            for (var k = 0; k < EventClasses.Count; k++)
+            {
+                var onsets = Onsets(c, k);
+                var offsets = Offsets(c, k);
+                for (var e = 0; e < offsets.Length; e++)
+                {
+                    if (Math.Round(offsets[e], decimals) > duration)
+                    {
+                        found.Add($"{Scores.ClipIds[c]}: {EventClasses[k]} {Py(onsets[e])}–{Py(offsets[e])} s, clip {Py(_durations[c])} s");
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
     /// Aligns ground truth (and durations) with the scores and validates them: the clip ids must be the same
     /// sets (one error lists every mismatch), every label must be a score column, same-class events must not
     /// overlap or touch (unless merged) and every class needs an event (unless disabled).

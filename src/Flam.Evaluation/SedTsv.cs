@@ -120,9 +120,11 @@ public static class SedTsv
             for (var k = 0; k < classes.Length; k++)
             {
                 var value = ParseNumber(row[column[k]], path, line, classes[k]);
-                if (double.IsNaN(value))
+                // The metrics sweep thresholds over the score values: an infinite score is a detection no threshold
+                // switches off (or on), so a system that writes one has a bug the metrics would hide.
+                if (!double.IsFinite(value))
                 {
-                    throw new FlamException($"{path}:{line}: score of class '{classes[k]}' is NaN.");
+                    throw new FlamException($"{path}:{line}: score of class '{classes[k]}' is {Format(value)}; scores must be finite numbers.");
                 }
                 scores[k * frames + i] = value;
             }

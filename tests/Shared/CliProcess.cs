@@ -36,7 +36,8 @@ internal static class CliProcess
     /// <summary>Starts <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> with redirected output (for tests that stop it midway).</summary>
     public static Process Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 
-    private static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments)
+    /// <summary>As <see cref="Start(string[])"/>, with extra environment variables for the process.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {

@@ -18,7 +18,7 @@ internal static class DetectCommand
     private sealed record Request(
         string[] Audio, string[] Queries, string? Checkpoint, string? Config, string? Tokenizer, DetectionOptions Options,
         DetectionFormat Format, string? Out, string? OutDir, string? Plot, bool Frames, string Device, bool Force,
-        bool SkipExisting, bool KeepGoing, InferencePrecision Precision)
+        bool SkipExisting, bool KeepGoing, InferencePrecision Precision, bool BatchChosen = false)
     {
         /// <summary>Throws a <see cref="FlamException"/> naming the first combination of output options that cannot work.</summary>
         public void Validate()
@@ -89,7 +89,8 @@ internal static class DetectCommand
             var request = new Request(parse.GetValue(audio)!, parse.GetValue(query)!, parse.GetValue(checkpoint), parse.GetValue(config),
                 parse.GetValue(tokenizer), options, Enum.Parse<DetectionFormat>(parse.GetValue(format)!, ignoreCase: true),
                 parse.GetValue(output), parse.GetValue(outDir), parse.GetValue(plot), parse.GetValue(frames), parse.GetValue(device)!, parse.GetValue(force),
-                parse.GetValue(skipExisting), parse.GetValue(keepGoing), PrecisionChoice.Parse(parse.GetValue(precision)!));
+                parse.GetValue(skipExisting), parse.GetValue(keepGoing), PrecisionChoice.Parse(parse.GetValue(precision)!),
+                BatchChosen: parse.GetResult(batch) is { Implicit: false });
             return Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return command;
@@ -134,11 +135,13 @@ internal static class DetectCommand
 
         // Files whose length the header does not give count as one window for the progress bar. Warnings come once, while detecting.
         var weights = new Dictionary<int, double>();
+        var durations = new List<double>(); // NaN when the header does not tell
         foreach (var i in work)
         {
             try
             {
                 var duration = AudioFile.Probe(inputs.Files[i].Path).Duration;
+                durations.Add(duration);
                 weights[i] = double.IsFinite(duration) ? duration : request.Options.WindowSeconds;
             }
             catch (Exception e) when (Failed(i, e))
@@ -159,7 +162,9 @@ internal static class DetectCommand
             var tokenizer = bundle.LoadTokenizer(model);
             using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
             scorer.PrepareQueries(request.Queries);
-            var detector = new SoundEventDetector(scorer, request.Options.ForModel(model.Config.Audio));
+            var detection = request.Options.ForModel(model.Config.Audio).FitBatch(durations, request.BatchChosen,
+                model.Config.Audio.InferenceBytesPerClip, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, note => stderr.WriteLine("note: " + note));
+            var detector = new SoundEventDetector(scorer, detection);
 
             CliProgress.Run(stderr, "detecting", weights.Values.Sum(), report =>
             {

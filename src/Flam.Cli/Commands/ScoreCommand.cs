@@ -90,6 +90,7 @@ internal static class ScoreCommand
             }
             var set = SedEvaluationSet.Create(scoreSet, SedTsv.ReadGroundTruth(parse.GetValue(groundTruth)!),
                 SedTsv.ReadDurations(parse.GetValue(durations)!), new SedEvaluationOptions(parse.GetValue(merge)), parse.GetValue(scores)!);
+            WarnAboutInputs(parse.InvocationConfiguration.Error, set, options.Threshold, d);
             var entries = StandardSedMetrics.Compute(set, options);
             PrintTable(output, set, entries);
             if (jsonPath is not null)
@@ -115,6 +116,46 @@ internal static class ScoreCommand
             return 0;
         });
         return command;
+    }
+
+    // sed_scores_eval computes on such inputs without a word; the numbers are then right but rarely what was meant.
+    private static void WarnAboutInputs(TextWriter error, SedEvaluationSet set, double threshold, int decimals)
+    {
+        var past = set.EventsPastDuration(decimals);
+        if (past.Count > 0)
+        {
+            error.WriteLine($"warning: {past.Count} ground-truth event(s) end after their clip's duration; they are evaluated as given, " +
+                $"and the part past the end cannot be detected (check the durations file): {string.Join("; ", past.Take(3))}{(past.Count > 3 ? "; …" : "")}");
+        }
+        var (min, max) = (double.PositiveInfinity, double.NegativeInfinity);
+        var buffer = new double[set.Scores.MaxFrameCount()];
+        for (var c = 0; c < set.ClipCount; c++)
+        {
+            var frames = buffer.AsSpan(0, set.Scores.FrameCount(c));
+            for (var k = 0; k < set.EventClasses.Count; k++)
+            {
+                set.Scores.CopyScores(c, k, frames);
+                foreach (var x in frames)
+                {
+                    // The median filter pads with -inf; only real scores bound the range.
+                    if (!double.IsFinite(x)) continue;
+                    min = Math.Min(min, x);
+                    max = Math.Max(max, x);
+                }
+            }
+        }
+        if (min > max) return;
+        string Num(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
+        if (threshold >= max)
+        {
+            error.WriteLine($"warning: --threshold {Num(threshold)} is not below the highest score {Num(max)}: nothing is detected, so the F-scores are 0 " +
+                $"(scores range {Num(min)}–{Num(max)}).");
+        }
+        else if (threshold < min)
+        {
+            error.WriteLine($"warning: --threshold {Num(threshold)} is below the lowest score {Num(min)}: every frame is detected " +
+                $"(scores range {Num(min)}–{Num(max)}).");
+        }
     }
 
     // Without a cross-trigger weight the CTTC is irrelevant; dropping it lets "--psds2-alpha-ct 0" switch cross-triggers off.

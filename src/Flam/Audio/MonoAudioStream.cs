@@ -1,7 +1,7 @@
 namespace Flam.Audio;
 
 /// <summary>
-/// A decoded file as one mono stream at the target rate: decoder → check for NaN/±Inf → streaming resampler.
+/// A decoded file as one mono stream at the target rate: decoder → check for NaN/±Inf and absurd values → streaming resampler.
 /// </summary>
 internal sealed class MonoAudioStream : IDisposable
 {
@@ -61,23 +61,34 @@ internal sealed class MonoAudioStream : IDisposable
             return;
         }
         var chunk = _decoded.AsSpan(0, n);
-        var bad = IndexOfNonFinite(chunk);
+        var bad = IndexOfUnusable(chunk);
         if (bad >= 0)
         {
             var index = _nativeIndex + bad;
+            var at = $"at {(double)index / _decoder.Info.SampleRate:0.######} s (sample {index})";
+            if (float.IsFinite(chunk[bad]))
+            {
+                throw new FlamException(
+                    $"'{_decoder.Info.Path}' holds an absurd sample value ({chunk[bad]:G4}) {at}: audio lies within ±1 (a floating-point file may go somewhat past), " +
+                    $"so this file is damaged or not audio; samples beyond ±{AbsurdSample:G3} are refused.");
+            }
             var kind = float.IsNaN(chunk[bad]) ? "NaN" : chunk[bad] > 0 ? "+Inf" : "-Inf";
-            throw new FlamException(
-                $"'{_decoder.Info.Path}' contains a non-finite sample ({kind}) at {(double)index / _decoder.Info.SampleRate:0.######} s (sample {index}); audio must be finite.");
+            throw new FlamException($"'{_decoder.Info.Path}' contains a non-finite sample ({kind}) {at}; audio must be finite.");
         }
         _nativeIndex += n;
         _resampledLength = _resampler.Process(chunk, _resampled);
     }
 
-    private static int IndexOfNonFinite(ReadOnlySpan<float> samples)
+    // Float files may exceed ±1 by some headroom; values this large overflow the log-mel power (x² > float.MaxValue at
+    // 1.8e19) or dwarf any signal, and would otherwise surface as a non-finite model output blamed on the weights.
+    internal const float AbsurdSample = 1e6f;
+
+    private static int IndexOfUnusable(ReadOnlySpan<float> samples)
     {
         for (var i = 0; i < samples.Length; i++)
         {
-            if (!float.IsFinite(samples[i]))
+            // NaN fails the comparison, so it is caught by the negated form.
+            if (!(Math.Abs(samples[i]) <= AbsurdSample))
             {
                 return i;
             }

@@ -96,5 +96,48 @@ public sealed record DetectionOptions
         }
     }
 
+    /// <summary>Windows a recording of <paramref name="seconds"/> is cut into (at least one).</summary>
+    public long WindowCount(double seconds)
+    {
+        var samples = (long)Math.Ceiling(seconds * SampleRate);
+        return samples <= WindowSamples ? 1 : (samples - WindowSamples + HopSamples - 1) / HopSamples + 1;
+    }
+
+    /// <summary>
+    /// These options with <see cref="WindowBatchSize"/> fitted to the data and the machine, before anything is
+    /// allocated. A batch larger than the windows of the longest recording (<paramref name="durations"/> in seconds,
+    /// NaN when a header does not tell) only reserves memory, so it is lowered to that count — with a note through
+    /// <paramref name="note"/> when the user chose it (<paramref name="chosen"/>). A batch whose estimated memory
+    /// (<paramref name="bytesPerWindow"/> each) exceeds <paramref name="availableBytes"/> is refused, saying how much it
+    /// would need and which batch fits.
+    /// </summary>
+    /// <exception cref="FlamException">The batch does not fit in memory.</exception>
+    public DetectionOptions FitBatch(IReadOnlyCollection<double> durations, bool chosen, long bytesPerWindow, long availableBytes, Action<string> note)
+    {
+        var batch = WindowBatchSize;
+        if (durations.Count > 0 && durations.All(double.IsFinite))
+        {
+            var most = durations.Max(WindowCount);
+            if (batch > most)
+            {
+                if (chosen)
+                {
+                    note($"--batch {batch} is more than the {most} window(s) of {(durations.Count == 1 ? "the recording" : "the longest recording")}; using {most}.");
+                }
+                batch = (int)most;
+            }
+        }
+        var needed = (double)batch * bytesPerWindow;
+        if (needed > availableBytes)
+        {
+            static string Size(double bytes) => bytes >= 1 << 30 ? $"{bytes / (1 << 30):0.#} GB" : $"{bytes / (1 << 20):0} MB";
+            var fits = Math.Max(1, availableBytes / Math.Max(1, bytesPerWindow));
+            throw new FlamException(
+                $"A batch of {batch} windows would need about {Size(needed)} ({Size(bytesPerWindow)} per window), more than the {Size(availableBytes)} of memory available; " +
+                (fits < batch ? $"use --batch {fits} or less." : "free memory or use a smaller model."));
+        }
+        return this with { WindowBatchSize = batch };
+    }
+
     private static bool IsWhole(double value) => Math.Abs(value - Math.Round(value)) < 1e-9 && Math.Round(value) >= 1;
 }

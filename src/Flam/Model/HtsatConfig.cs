@@ -77,6 +77,26 @@ public sealed record HtsatConfig(
     /// <summary>Log-mel frames the front end yields for one clip (1001 for 10 s).</summary>
     public int SpectrogramFrames => ClipSamples / HopSamples + 1;
 
+    /// <summary>
+    /// A rough upper estimate of the memory (bytes) one clip needs during inference, for refusing a batch that
+    /// cannot fit before it is allocated: the clip's samples (copied once into a tensor), the STFT power and log-mel
+    /// image, and the first stage's token activations (the largest) about eight times over — a block holds its input,
+    /// the residual, the attention matrices and the MLP's hidden layer (MLP ratio × width) at once. For the released
+    /// model about 23 MB.
+    /// </summary>
+    public long InferenceBytesPerClip
+    {
+        get
+        {
+            const long Float = sizeof(float);
+            var samples = 2L * ClipSamples * Float;
+            var spectrum = (long)SpectrogramFrames * (WindowSamples / 2 + 1 + MelBins) * Float;
+            var image = (long)SpecSize * SpecSize * Float;
+            var tokens = (long)PatchGrid * PatchGrid * EmbedDim * Float;
+            return samples + spectrum + image + (4 + (long)Math.Ceiling(MlpRatio)) * tokens;
+        }
+    }
+
     /// <summary>Looks up a preset by name: tiny, base, large, base-12hz, cpu-small.</summary>
     public static HtsatConfig? FromName(string name) => name.ToLowerInvariant() switch
     {

@@ -61,18 +61,25 @@ public static class TorchRuntime
     public static torch.Device Device(string name)
     {
         EnsureLoaded();
+        var noCuda = $"Device '{name}' was requested but this build of Flam has no CUDA (it ships the CPU libtorch, libtorch-cpu): " +
+            "run on the CPU with --device cpu, or build Flam against a CUDA libtorch package (libtorch-cuda-*) on a machine with an NVIDIA driver.";
         try
         {
             var device = torch.device(name);
             if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
             {
-                throw new FlamException($"Device '{name}' was requested but CUDA is not available in this build of libtorch (the CPU package is installed).");
+                throw new FlamException(noCuda);
             }
             return device;
         }
         catch (ArgumentException e)
         {
             throw new FlamException($"Unknown device '{name}': use cpu, cuda or cuda:N.", e);
+        }
+        catch (InvalidOperationException e) when (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            // TorchSharp initialises a device type when it is first named, and a CPU-only libtorch fails that for CUDA.
+            throw new FlamException(noCuda, e);
         }
     }
 
