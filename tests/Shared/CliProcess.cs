@@ -55,7 +55,13 @@ internal static class CliProcess
                 // The child exited before reading everything; its exit code tells why.
             }
         });
-        process.WaitForExit();
+        // A child blocked for good (say on a FIFO nobody writes to) fails the test instead of hanging it.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"flam {string.Join(' ', arguments)} did not exit within 2 minutes: {stderr.Result}");
+        }
         writer.Wait();
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
