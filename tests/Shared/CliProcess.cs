@@ -33,16 +33,52 @@ internal static class CliProcess
         return stdout;
     }
 
+    /// <summary>
+    /// Runs the tool with <paramref name="input"/> written to its standard input (then closed) and returns its exit code
+    /// and output, whatever the code.
+    /// </summary>
+    public static (int Code, string Out, string Err) RunWithInput(byte[] input, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        using var process = Start(environment, arguments, redirectInput: true);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        // Written on another thread so that a child that stops reading early cannot block the test on a full pipe.
+        var writer = Task.Run(() =>
+        {
+            try
+            {
+                process.StandardInput.BaseStream.Write(input);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The child exited before reading everything; its exit code tells why.
+            }
+        });
+        // A child blocked for good (say on a FIFO nobody writes to) fails the test instead of hanging it.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"flam {string.Join(' ', arguments)} did not exit within 2 minutes: {stderr.Result}");
+        }
+        writer.Wait();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>Starts <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> with redirected output (for tests that stop it midway).</summary>
     public static Process Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 
     /// <summary>As <see cref="Start(string[])"/>, with extra environment variables for the process.</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments)
+    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments) => Start(environment, arguments, redirectInput: false);
+
+    private static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments, bool redirectInput)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
         foreach (var (name, value) in environment) start.Environment[name] = value;

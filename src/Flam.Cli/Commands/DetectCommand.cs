@@ -118,7 +118,7 @@ internal static class DetectCommand
         }
         var plotPaths = PlotPaths(request, inputs.Files);
         CheckOutputs(request, inputs.Files, reportPaths, work, plotPaths);
-        var decode = new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message));
+        var decode = new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message)) { PipeOpenTimeout = PipeOpenTimeout() };
 
         var failures = new List<(int Index, string Reason)>();
         bool Failed(int index, Exception e)
@@ -140,7 +140,8 @@ internal static class DetectCommand
         {
             try
             {
-                var duration = AudioFile.Probe(inputs.Files[i].Path).Duration;
+                // Probing would consume a pipe's one pass; its length is unknown anyway.
+                var duration = PipeInput.IsStream(inputs.Files[i].Path) ? double.NaN : AudioFile.Probe(inputs.Files[i].Path).Duration;
                 durations.Add(duration);
                 weights[i] = double.IsFinite(duration) ? duration : request.Options.WindowSeconds;
             }
@@ -267,11 +268,31 @@ internal static class DetectCommand
     }
 
     /// <summary>One PNG per audio file: the given name for one file, NAME_&lt;file stem&gt;.png for several.</summary>
+    /// <summary>The FIFO open timeout: <see cref="PipeInput.TimeoutVariable"/> in seconds, else the library default.</summary>
+    private static TimeSpan PipeOpenTimeout()
+    {
+        var text = Environment.GetEnvironmentVariable(PipeInput.TimeoutVariable);
+        if (string.IsNullOrEmpty(text))
+        {
+            return AudioDecodeOptions.Default.PipeOpenTimeout;
+        }
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > 86400 * 365)
+        {
+            throw new FlamException($"{PipeInput.TimeoutVariable} must be a positive number of seconds, not '{text}'.");
+        }
+        return TimeSpan.FromSeconds(seconds);
+    }
+
     private static List<string> PlotPaths(Request request, IReadOnlyList<AudioInput> inputs)
     {
         if (request.Plot is null)
         {
             return [];
+        }
+        if (inputs.FirstOrDefault(input => PipeInput.IsStream(input.Path)) is { } pipe)
+        {
+            // The plot decodes the audio a second time, which a pipe cannot give.
+            throw new FlamException($"--plot cannot be used with '{pipe.Path}': standard input and pipes are read only once. Save the audio to a file to plot it.");
         }
         if (inputs.Count == 1)
         {

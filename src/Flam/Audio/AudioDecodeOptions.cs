@@ -32,6 +32,12 @@ public sealed record AudioDecodeOptions(Action<string>? Warning = null, Func<str
         return null;
     }
 
+    /// <summary>
+    /// How long to wait for a writer when the input is a named pipe (FIFO): opening one blocks until something opens it
+    /// for writing. After this a <see cref="FlamException"/> says so. Standard input is not limited.
+    /// </summary>
+    public TimeSpan PipeOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     internal void Warn(string message) => Warning?.Invoke(message);
 
     internal string? LocateFfmpeg() => (FfmpegLocator ?? FindFfmpegOnPath)();

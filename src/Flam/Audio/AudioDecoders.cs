@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Flam.IO;
 
 namespace Flam.Audio;
 
@@ -18,9 +19,18 @@ internal static class AudioDecoders
         {
             throw new FlamException($"Cannot read audio '{path}': it is a folder, not a file.");
         }
+        if (PipeInput.IsStream(path))
+        {
+            return Check(OpenPipe(path, options), path);
+        }
         if (!File.Exists(path))
         {
             throw new FlamException($"Cannot read audio '{path}': the file does not exist.");
+        }
+        if (FileKinds.Of(path) == FileKind.Device)
+        {
+            // A device such as /dev/zero reports length 0 but never ends; it is no recording.
+            throw new FlamException($"Cannot read audio '{path}': it is a character or block device, not an audio file.");
         }
         FileStream stream;
         try
@@ -41,6 +51,11 @@ internal static class AudioDecoders
             stream.Dispose();
             throw;
         }
+        return Check(decoder, path);
+    }
+
+    private static AudioDecoder Check(AudioDecoder decoder, string path)
+    {
         var rate = decoder.Info.SampleRate;
         // ffmpeg probes without a process report rate 0 (unknown); every real rate must be plausible.
         if (rate != 0 && rate is < MinSampleRate or > MaxSampleRate)
@@ -60,6 +75,75 @@ internal static class AudioDecoders
 
     /// <summary>Highest native sample rate accepted (twice the highest rate of professional audio, 768 kHz).</summary>
     public const int MaxSampleRate = 1_536_000;
+
+    /// <summary>
+    /// Opens standard input or a FIFO: recognises the format from the first bytes, then decodes WAV and FLAC as they
+    /// arrive and buffers MP3 and Ogg Vorbis (whose decoders seek). Formats that need ffmpeg are refused.
+    /// </summary>
+    private static AudioDecoder OpenPipe(string path, AudioDecodeOptions options)
+    {
+        var source = PipeInput.Open(path, options.PipeOpenTimeout);
+        try
+        {
+            var head = new byte[4096];
+            int length;
+            try
+            {
+                // A live stream (ffmpeg from a camera) may trickle in; wait for a full head unless it ends first.
+                length = source.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            }
+            catch (IOException e)
+            {
+                throw new FlamException($"Cannot read audio '{path}': {e.Message}", e);
+            }
+            if (length == 0)
+            {
+                throw new FlamException($"Cannot read audio '{path}': the stream ended before any data arrived (0 bytes).");
+            }
+            head = head[..length];
+            var stream = new ForwardStream(source, head);
+            var (kind, offset) = Detect(head);
+            switch (kind)
+            {
+                case Kind.Wav:
+                    var header = WavHeader.Read(stream, path, options.Warn);
+                    if (!header.IsSupported)
+                    {
+                        throw NotStreamable(path, header.FormatName);
+                    }
+                    return new WavDecoder(stream, header, path);
+                case Kind.Flac:
+                    try
+                    {
+                        stream.Seek(offset, SeekOrigin.Begin);
+                    }
+                    catch (EndOfStreamException)
+                    {
+                        throw new FlamException($"'{path}' is truncated inside its ID3 tag, before the FLAC data.");
+                    }
+                    return new FlacDecoder(stream, path);
+                case Kind.Mp3:
+                    return new Mp3Decoder(PipeInput.Buffer(stream, path, "MP3"), path);
+                case Kind.Ogg when head.AsSpan().IndexOf("\u0001vorbis"u8) >= 0:
+                    return new VorbisDecoder(PipeInput.Buffer(stream, path, "Ogg Vorbis"), path);
+                case Kind.Ogg:
+                    throw NotStreamable(path, head.AsSpan().IndexOf("OpusHead"u8) >= 0 ? "ogg/opus" : "ogg (not Vorbis)");
+                case Kind.Text:
+                    throw new FlamException($"Cannot read audio '{path}': the stream is text, not audio.");
+                default:
+                    throw NotStreamable(path, "an unrecognised format");
+            }
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    private static FlamException NotStreamable(string path, string format) =>
+        new($"Cannot read audio '{path}': it is a stream of {format}; from standard input or a pipe Flam reads only WAV (PCM or float), " +
+            "FLAC, MP3 and Ogg Vorbis. Convert on the way in, e.g. ffmpeg -i … -f wav - | flam detect - ….");
 
     private static AudioDecoder OpenStream(FileStream stream, string path, int? targetSampleRate, AudioDecodeOptions options, bool runFfmpeg)
     {

@@ -94,16 +94,21 @@ public static class AudioFile
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSamples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hopSamples);
         CheckRate(targetSampleRate);
+        if (PipeInput.IsStream(path))
+        {
+            // A pipe can be opened only once, so it is opened (and bad input reported) when the first window is read.
+            return WindowIterator(() => new MonoAudioStream(AudioDecoders.Open(path, targetSampleRate, options), targetSampleRate), windowSamples, hopSamples);
+        }
         // Report a missing or malformed file (or a missing ffmpeg) now, not at the first MoveNext.
         using (AudioDecoders.Open(path, targetSampleRate: null, options with { Warning = null }, runFfmpeg: false))
         {
         }
-        return WindowIterator(path, windowSamples, hopSamples, targetSampleRate, options);
+        return WindowIterator(() => new MonoAudioStream(path, targetSampleRate, options), windowSamples, hopSamples);
     }
 
-    private static IEnumerable<AudioWindow> WindowIterator(string path, int windowSamples, int hopSamples, int targetSampleRate, AudioDecodeOptions options)
+    private static IEnumerable<AudioWindow> WindowIterator(Func<MonoAudioStream> open, int windowSamples, int hopSamples)
     {
-        using var stream = new MonoAudioStream(path, targetSampleRate, options);
+        using var stream = open();
         // `pending` holds the samples from `pendingStart` on; a window is cut as soon as it is complete.
         var pending = new float[Math.Max(windowSamples, 1 << 15) + (1 << 15)];
         var pendingLength = 0;

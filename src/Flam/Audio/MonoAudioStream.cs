@@ -16,8 +16,14 @@ internal sealed class MonoAudioStream : IDisposable
     private bool _ended;
 
     public MonoAudioStream(string path, int targetSampleRate, AudioDecodeOptions options)
+        : this(AudioDecoders.Open(path, targetSampleRate, options), targetSampleRate)
     {
-        _decoder = AudioDecoders.Open(path, targetSampleRate, options);
+    }
+
+    /// <summary>Takes ownership of an opened <paramref name="decoder"/>.</summary>
+    public MonoAudioStream(AudioDecoder decoder, int targetSampleRate)
+    {
+        _decoder = decoder;
         _resampler = new StreamingResampler(_decoder.Info.SampleRate, targetSampleRate);
         _resampled = new float[_resampler.MaxOutput(DecodeChunk)];
         ExpectedLength = _decoder.Info.Frames < 0 ? -1 : StreamingResampler.OutputLength(_decoder.Info.Frames, _decoder.Info.SampleRate, targetSampleRate);

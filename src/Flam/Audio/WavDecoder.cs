@@ -15,6 +15,9 @@ internal sealed record WavHeader(int FormatTag, int Channels, int SampleRate, in
     public const int Pcm = 1;
     public const int IeeeFloat = 3;
 
+    /// <summary><see cref="DataBytes"/> of a stream whose data runs to its end, length unknown.</summary>
+    public const long Unbounded = long.MaxValue;
+
     /// <summary>Whether <see cref="WavDecoder"/> decodes this codec and sample size itself.</summary>
     public bool IsSupported =>
         BlockAlign == Channels * ContainerBits / 8 &&
@@ -76,6 +79,19 @@ internal sealed record WavHeader(int FormatTag, int Channels, int SampleRate, in
                     size = ds64DataBytes;
                 }
                 var offset = stream.Position;
+                if (!stream.CanSeek)
+                {
+                    // On a pipe the writer cannot go back to fill in the size: ffmpeg leaves 0xFFFFFFFF (or 0). Read to the end.
+                    if (size is 0 or uint.MaxValue)
+                    {
+                        size = Unbounded;
+                    }
+                    else if (f.Align > 0)
+                    {
+                        size -= size % f.Align;
+                    }
+                    return new WavHeader(f.Tag, f.Channels, f.Rate, f.Bits, f.Align, offset, size);
+                }
                 var available = stream.Length - offset;
                 if (size > available)
                 {
@@ -151,6 +167,19 @@ internal sealed record WavHeader(int FormatTag, int Channels, int SampleRate, in
 
     private static void Skip(Stream stream, long bytes, string path)
     {
+        if (!stream.CanSeek)
+        {
+            try
+            {
+                // ForwardStream skips by reading.
+                stream.Seek(bytes, SeekOrigin.Current);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new FlamException($"'{path}' is truncated: the stream ends at byte {stream.Position} inside the WAV header, before any audio data.");
+            }
+            return;
+        }
         if (stream.Position + bytes > stream.Length)
         {
             throw new FlamException($"'{path}' is truncated: the file ends at byte {stream.Length} inside the WAV header, before any audio data.");
@@ -173,7 +202,7 @@ internal sealed class WavDecoder : AudioDecoder
     {
         _stream = stream;
         _header = header;
-        Info = new AudioInfo(path, header.SampleRate, header.Channels, header.DataBytes / header.BlockAlign, header.FormatName);
+        Info = new AudioInfo(path, header.SampleRate, header.Channels, header.DataBytes == WavHeader.Unbounded ? -1 : header.DataBytes / header.BlockAlign, header.FormatName);
         _bytes = new byte[FramesPerRead * header.BlockAlign];
         _interleaved = new float[FramesPerRead * header.Channels];
         _remaining = header.DataBytes;
