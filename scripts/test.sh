@@ -10,5 +10,12 @@ failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# Formatting and code style as .editorconfig states them (the build already enforces the analyzers).
+for check in whitespace style; do
+  if ! dotnet format Flam.slnx "$check" --verify-no-changes --no-restore; then
+    echo "dotnet format $check: files differ from .editorconfig (run: dotnet format Flam.slnx $check)"
+    failed=$((failed + 1)); status=1
+  fi
+done
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

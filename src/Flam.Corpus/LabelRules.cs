@@ -17,11 +17,28 @@ public static partial class LabelRules
 
     private static readonly Dictionary<string, string> Abbreviations = new(StringComparer.Ordinal)
     {
-        ["amb"] = "ambience", ["fs"] = "footstep", ["hstep"] = "footstep", ["mstep"] = "hoofbeat", ["sel"] = "select",
-        ["con"] = "construction", ["jav"] = "javelin", ["imp"] = "impact", ["expl"] = "explosion", ["wpn"] = "weapon",
-        ["atm"] = "atmosphere", ["atmo"] = "atmosphere", ["fleshimp"] = "flesh impact", ["fleshstab"] = "flesh stab",
-        ["swordhit"] = "sword hit", ["arrowfly"] = "arrow flying", ["nightime"] = "night time", ["cycadas"] = "cicadas",
-        ["abnd"] = "abandoned", ["ufoai"] = "", ["foorstep"] = "footstep", ["msg"] = "message",
+        ["amb"] = "ambience",
+        ["fs"] = "footstep",
+        ["hstep"] = "footstep",
+        ["mstep"] = "hoofbeat",
+        ["sel"] = "select",
+        ["con"] = "construction",
+        ["jav"] = "javelin",
+        ["imp"] = "impact",
+        ["expl"] = "explosion",
+        ["wpn"] = "weapon",
+        ["atm"] = "atmosphere",
+        ["atmo"] = "atmosphere",
+        ["fleshimp"] = "flesh impact",
+        ["fleshstab"] = "flesh stab",
+        ["swordhit"] = "sword hit",
+        ["arrowfly"] = "arrow flying",
+        ["nightime"] = "night time",
+        ["cycadas"] = "cicadas",
+        ["abnd"] = "abandoned",
+        ["ufoai"] = "",
+        ["foorstep"] = "footstep",
+        ["msg"] = "message",
     };
 
     /// <summary>

@@ -108,20 +108,30 @@ public static class StandardSedMetrics
         entries.Add(new Entry($"segment_f1_{seg}s_thr{thr}", "macro F1", segmentF.Summary.MacroFScore,
             FScoreJson(segmentF.Summary, segmentF.Counts.Select(c => new JsonObject
             {
-                ["tps"] = c.Tps, ["fps"] = c.Fps, ["n_sys"] = c.NSys, ["n_ref"] = c.NRef, ["tns"] = c.Tns,
+                ["tps"] = c.Tps,
+                ["fps"] = c.Fps,
+                ["n_sys"] = c.NSys,
+                ["n_ref"] = c.NRef,
+                ["tns"] = c.Tns,
             }).ToList()), segmentF));
         var collarF = CollarBased.FScore.Compute(set, threshold, options.CollarCriteria, options.Beta);
         entries.Add(new Entry($"collar_f1_thr{thr}", "macro F1", collarF.Summary.MacroFScore,
             FScoreJson(collarF.Summary, collarF.Counts.Select(c => new JsonObject
             {
-                ["tps"] = c.Tps, ["fps"] = c.Fps, ["n_ref"] = c.NRef,
+                ["tps"] = c.Tps,
+                ["fps"] = c.Fps,
+                ["n_ref"] = c.NRef,
             }).ToList()), collarF));
         var interF = IntersectionBased.FScore.Compute(set, threshold, options.IntersectionCriteria, options.Beta);
         var classes = set.EventClasses;
         entries.Add(new Entry($"intersection_f1_thr{thr}", "macro F1", interF.Summary.MacroFScore,
             FScoreJson(interF.Summary, interF.Counts.Select((c, k) => new JsonObject
             {
-                ["tps"] = c.Tps, ["fps"] = c.Fps, ["cts"] = c.Cts, ["n_ref"] = c.NRef, ["t_ref"] = c.TRef,
+                ["tps"] = c.Tps,
+                ["fps"] = c.Fps,
+                ["cts"] = c.Cts,
+                ["n_ref"] = c.NRef,
+                ["t_ref"] = c.TRef,
                 ["n_ref_other"] = PerClass(classes, o => set.EventCount(o), skip: k),
                 ["t_ref_other"] = PerClass(classes, o => set.EventDuration(o), skip: k),
             }).ToList()), interF));

@@ -103,8 +103,13 @@ public static class SourceMetadataReader
         try
         {
             // Sep detects the separator (',', ';', '\t', '|') from the header and unescapes quoted fields.
-            using var reader = Sep.Reader(o => o with { Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true,
-                ColNameComparer = StringComparer.OrdinalIgnoreCase }).FromFile(file);
+            using var reader = Sep.Reader(o => o with
+            {
+                Unescape = true,
+                Trim = SepTrim.All,
+                DisableColCountCheck = true,
+                ColNameComparer = StringComparer.OrdinalIgnoreCase
+            }).FromFile(file);
             if (reader.Header.IsEmpty)
             {
                 throw new FlamException($"Metadata file '{file}' is empty.");

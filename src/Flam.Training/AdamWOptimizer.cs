@@ -1,7 +1,7 @@
 using Flam.Runtime;
 using TorchSharp;
-using static TorchSharp.torch;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Flam.Training;
 

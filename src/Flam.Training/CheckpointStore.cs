@@ -3,7 +3,6 @@ using System.Text.Json;
 using Flam.IO;
 using Flam.Model;
 using Flam.Model.Checkpoints;
-using static TorchSharp.torch;
 
 namespace Flam.Training;
 

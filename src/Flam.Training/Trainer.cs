@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Flam.Evaluation;
 using Flam.IO;
 using Flam.Model;
 using Flam.Model.Checkpoints;

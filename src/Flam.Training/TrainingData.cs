@@ -1,7 +1,7 @@
-using TorchSharp;
 using Flam.Audio;
 using Flam.IO;
 using Flam.Synthesis;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Training;

@@ -1,8 +1,8 @@
-using Flam.Runtime;
 using Flam.Audio;
 using Flam.Evaluation;
 using Flam.IO;
 using Flam.Model;
+using Flam.Runtime;
 using static TorchSharp.torch;
 
 namespace Flam.Training;

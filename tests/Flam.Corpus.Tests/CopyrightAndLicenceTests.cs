@@ -1,4 +1,3 @@
-using Flam;
 using Flam.Synthesis.Corpus;
 
 namespace Flam.Tests.Synthesis.Corpus;

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using Flam;
 using Flam.Cli;
 using Flam.Synthesis.Corpus;
 

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Flam;
 using Flam.Synthesis.Corpus;
 
 namespace Flam.Tests.Synthesis.Corpus;

@@ -8,7 +8,10 @@ public class MixtureGeneratorTests
 {
     private static readonly SynthesisOptions OneEvent = new()
     {
-        MinEvents = 1, MaxEvents = 1, SplitProbability = 0, RepeatProbability = 0,
+        MinEvents = 1,
+        MaxEvents = 1,
+        SplitProbability = 0,
+        RepeatProbability = 0,
     };
 
     private static MixtureGenerator Generator(IReadOnlyDictionary<string, float[]> events, IReadOnlyDictionary<string, float[]> backgrounds,

@@ -1,5 +1,4 @@
 using Flam.Cli;
-using Flam.IO;
 using Flam.Synthesis;
 using static Flam.Tests.Synthesis.SynthesisTestData;
 

@@ -1,5 +1,5 @@
-using Flam.Runtime;
 using Flam.Model.Checkpoints;
+using Flam.Runtime;
 using Flam.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,7 +3,6 @@ using Flam.Cli;
 using Flam.Model;
 using Flam.Model.Checkpoints;
 using Flam.Tests.Training;
-using Flam.Training;
 
 namespace Flam.Tests.Model.Text;
 

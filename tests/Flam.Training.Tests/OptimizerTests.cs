@@ -1,5 +1,4 @@
 using Flam.Training;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using Flam.IO;
 using Flam.Training;
-using static TorchSharp.torch;
 
 namespace Flam.Tests.Training;
 

@@ -1,6 +1,5 @@
 using Flam.Audio;
 using Flam.Cli;
-using Flam.IO;
 using Flam.Model;
 using Flam.Training;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Flam.Training;
 
 namespace Flam.Tests.Training;
 

@@ -5,7 +5,6 @@ using Flam.Model;
 using Flam.Model.Checkpoints;
 using Flam.Model.Text;
 using Flam.Training;
-using static TorchSharp.torch;
 
 namespace Flam.Tests.Training;
 

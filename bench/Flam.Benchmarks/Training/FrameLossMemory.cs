@@ -1,8 +1,8 @@
-using Flam.Runtime;
-using TorchSharp;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Flam.Runtime;
 using Flam.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Benchmarks.Training;

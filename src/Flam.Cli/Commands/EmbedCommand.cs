@@ -4,10 +4,9 @@ using Flam.Audio;
 using Flam.Inference;
 using Flam.IO;
 using Flam.Model;
-using Flam.Model.Text;
 using Flam.Model.Checkpoints;
+using Flam.Model.Text;
 using Flam.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Cli.Commands;

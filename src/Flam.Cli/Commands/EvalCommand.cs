@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Flam.Audio;
 using Flam.Cli.Reports;
 using Flam.Evaluation;
 using Flam.Evaluation.IntersectionBased;

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Flam.Cli.Reports;
 using Flam.Evaluation;
 using Flam.Evaluation.CollarBased;
 using Flam.Evaluation.IntersectionBased;
-using Flam.Cli.Reports;
 using Flam.IO;
 using Spectre.Console;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Flam.Evaluation;
 
 namespace Flam.Cli.Reports;
 

@@ -1,7 +1,7 @@
-using Flam.Runtime;
 using Flam.Audio;
 using Flam.Model.Checkpoints;
 using Flam.Model.Text;
+using Flam.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

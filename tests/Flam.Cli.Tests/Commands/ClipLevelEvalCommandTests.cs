@@ -1,11 +1,10 @@
-using Flam.Runtime;
 using System.Text.Json.Nodes;
 using Flam.Audio;
 using Flam.Cli;
 using Flam.Evaluation;
 using Flam.Model;
 using Flam.Model.Text;
-using TorchSharp;
+using Flam.Runtime;
 using static TorchSharp.torch;
 
 namespace Flam.Tests.Evaluation;

@@ -1,5 +1,5 @@
-using Flam.Runtime;
 using Flam.Audio;
+using Flam.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
-using TorchSharp;
 using Flam.Model.Checkpoints;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Tests.Audio;

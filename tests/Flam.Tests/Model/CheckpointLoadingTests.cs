@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using Flam.Model;
 using Flam.Model.Checkpoints;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Tests.Model;

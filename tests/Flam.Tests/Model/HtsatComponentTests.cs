@@ -1,5 +1,5 @@
-using Flam.Runtime;
 using Flam.Model;
+using Flam.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
-using TorchSharp;
 using Flam.Model;
 using Flam.Model.Text;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

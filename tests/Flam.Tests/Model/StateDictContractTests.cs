@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Flam.Model;
-using TorchSharp;
 
 namespace Flam.Tests.Model;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Tests.Model;

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.IO.Compression;
 using Razorvine.Pickle;
-using Razorvine.Pickle.Objects;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flam.IO;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flam.Model.Checkpoints;
