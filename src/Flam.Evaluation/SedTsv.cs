@@ -124,7 +124,7 @@ public static class SedTsv
                 // switches off (or on), so a system that writes one has a bug the metrics would hide.
                 if (!double.IsFinite(value))
                 {
-                    throw new FlamException($"{path}:{line}: score of class '{classes[k]}' is {Format(value)}; scores must be finite numbers.");
+                    throw new FlamException($"{path}:{line}: score of class '{classes[k]}' is {(double.IsNaN(value) ? "NaN" : Format(value))}; scores must be finite numbers.");
                 }
                 scores[k * frames + i] = value;
             }
