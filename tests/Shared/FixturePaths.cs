@@ -36,4 +36,14 @@ internal static class FixturePaths
         Directory.CreateDirectory(path);
         return path;
     }
+
+    /// <summary>A named pipe (FIFO) in a fresh temporary directory, made with mkfifo(1).</summary>
+    public static string NewFifo(string name = "audio.fifo")
+    {
+        var path = Path.Combine(NewTempDirectory(), name);
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
 }

@@ -37,15 +37,6 @@ public sealed class DetectFromPipeTests
         return [.. bytes];
     }
 
-    private static string MakeFifo()
-    {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "audio.fifo");
-        using var mkfifo = Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-        return path;
-    }
-
     [Fact]
     public void Standard_input_wav_with_unknown_size_is_detected_to_its_end()
     {
@@ -59,7 +50,7 @@ public sealed class DetectFromPipeTests
     public async Task A_fifo_written_by_another_thread_is_detected()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = MakeFifo();
+        var fifo = FixturePaths.NewFifo();
         var wav = PipeWav();
         var writer = Task.Run(() => File.WriteAllBytes(fifo, wav));
         var stdout = new StringWriter();
@@ -74,7 +65,7 @@ public sealed class DetectFromPipeTests
     public void A_fifo_without_writer_fails_with_a_clear_message_after_the_timeout()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = MakeFifo();
+        var fifo = FixturePaths.NewFifo();
         var clock = Stopwatch.StartNew();
         var (code, _, error) = CliProcess.RunWithInput([], new Dictionary<string, string> { [PipeInput.TimeoutVariable] = "0.5" },
             ["detect", fifo, "-q", "time", .. ModelArgs()]);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Flam.Audio;
 
 namespace Flam.Tests.Audio;
@@ -6,15 +5,6 @@ namespace Flam.Tests.Audio;
 /// <summary>Every streaming format read through a FIFO (written by another thread) decodes as the same file does.</summary>
 public sealed class PipeInputTests
 {
-    private static string MakeFifo()
-    {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "audio.fifo");
-        using var mkfifo = Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-        return path;
-    }
-
     [Theory]
     [InlineData("three16.wav")]
     [InlineData("stereo24-b4608.flac")]
@@ -24,7 +14,7 @@ public sealed class PipeInputTests
     {
         if (OperatingSystem.IsWindows()) return;
         var file = FixturePaths.Get("audio", name);
-        var fifo = MakeFifo();
+        var fifo = FixturePaths.NewFifo();
         Assert.True(PipeInput.IsStream(fifo));
         var writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(file)));
         var fromPipe = AudioFile.Load(fifo, 16000);
@@ -36,7 +26,7 @@ public sealed class PipeInputTests
     public async Task A_format_that_needs_ffmpeg_is_refused_on_a_pipe_with_advice()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = MakeFifo();
+        var fifo = FixturePaths.NewFifo();
         var writer = Task.Run(() => File.WriteAllBytes(fifo, [0, 1, 2, 3, 4, 5, 6, 7, 0xFF, 0xFE]));
         var e = Assert.Throws<FlamException>(() => AudioFile.Load(fifo, 16000));
         await writer;
