@@ -101,8 +101,7 @@ public static class FramewiseSigmoidLoss
         using var scope = NewDisposeScope();
         var logits = (logitScale.view(1, -1, 1) * similarity).add(logitBias.view(1, -1, 1), TorchScalars.One);
         using var two = 2.ToScalar();
-        using var one = 1.ToScalar();
-        var sign = labels * two - one;
+        var sign = labels * two - TorchScalars.One;
         var perFrame = -F.logsigmoid(sign * logits);
         var sum = (pairMask.unsqueeze(2) * perFrame).sum();
         return sum.MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using Flam.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -246,8 +247,7 @@ public sealed class LogMelSpectrogram : nn.Module<Tensor, Tensor>
         var re = parts[.., .., .., 0];
         var im = parts[.., .., .., 1];
         // addcmul avoids a slow reduction over the size-2 axis.
-        using var one = 1.ToScalar();
-        return (re * re).addcmul_(im, im, one).MoveToOuterDisposeScope();
+        return (re * re).addcmul_(im, im, TorchScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>
