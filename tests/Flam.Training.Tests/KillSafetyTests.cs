@@ -38,7 +38,7 @@ public class KillSafetyTests
     [Fact]
     public void SynthesizeKilledTwiceThenRerunEqualsAnUninterruptedRun()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = SynthesisTestData.WriteSourceFolders(root);
         string[] Args(string output) => ["synthesize", "--events", events, "--backgrounds", backgrounds, "--count", "100", "--duration", "4",
             "--seed", "9", "--threads", "1", "--out", output];
@@ -65,7 +65,7 @@ public class KillSafetyTests
     [Fact]
     public void TrainKilledTwiceThenRerunEqualsAnUninterruptedRun()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var config = TrainerTests.ShortClipConfig(root);
         string[] Args(string output) => ["train", "--train", manifest, "--config", config, "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),

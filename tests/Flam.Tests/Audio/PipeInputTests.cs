@@ -14,7 +14,8 @@ public sealed class PipeInputTests
     {
         if (OperatingSystem.IsWindows()) return;
         var file = FixturePaths.Get("audio", name);
-        var fifo = FixturePaths.NewFifo();
+        using var temp = FixturePaths.NewTempDirectory();
+        var fifo = FixturePaths.NewFifo(temp);
         Assert.True(PipeInput.IsStream(fifo));
         var writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(file)));
         var fromPipe = AudioFile.Load(fifo, 16000);
@@ -26,7 +27,8 @@ public sealed class PipeInputTests
     public async Task A_format_that_needs_ffmpeg_is_refused_on_a_pipe_with_advice()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = FixturePaths.NewFifo();
+        using var temp = FixturePaths.NewTempDirectory();
+        var fifo = FixturePaths.NewFifo(temp);
         var writer = Task.Run(() => File.WriteAllBytes(fifo, [0, 1, 2, 3, 4, 5, 6, 7, 0xFF, 0xFE]));
         var e = Assert.Throws<FlamException>(() => AudioFile.Load(fifo, 16000));
         await writer;
