@@ -34,4 +34,22 @@ public sealed class PipeInputTests
         await writer;
         Assert.Contains("from standard input or a pipe Flam reads only WAV", e.Message);
     }
+
+    [Fact]
+    public async Task Probing_a_fifo_is_refused_without_consuming_it()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var file = FixturePaths.Get("audio", "three16.wav");
+        using var temp = FixturePaths.NewTempDirectory();
+        var fifo = FixturePaths.NewFifo(temp);
+        var e = Assert.Throws<FlamException>(() => AudioFile.Probe(fifo));
+        Assert.Contains($"'{fifo}'", e.Message);
+        Assert.Contains("read only once", e.Message);
+        Assert.Contains("read only once", Assert.Throws<FlamException>(() => AudioFile.Probe(PipeInput.StandardInput)).Message);
+        // Nothing was read: the whole recording is still there for decoding.
+        var writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(file)));
+        var fromPipe = AudioFile.Load(fifo, 16000);
+        await writer;
+        Assert.Equal(AudioFile.Load(file, 16000), fromPipe);
+    }
 }
