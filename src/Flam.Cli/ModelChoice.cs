@@ -39,7 +39,10 @@ internal sealed class ModelChoice
     }
 
     /// <summary>Whether the user named a model (else the shipped default, or what an index recorded, is used).</summary>
-    /// <summary>Loads the model the options name, or <paramref name="checkpoint"/>/<paramref name="config"/>/<paramref name="tokenizer"/> when given instead.</summary>
+    /// <summary>
+    /// Resolves and loads a model (<see cref="ModelBundle.Resolve"/>: the shipped default without a checkpoint) on
+    /// <paramref name="device"/> with audio precision <paramref name="precision"/> (fp32, bf16 or auto).
+    /// </summary>
     public static LoadedModel Load(string? checkpoint, string? config, string? tokenizer, string device, string precision)
     {
         var choice = PrecisionChoice.ForThisCpu(PrecisionChoice.Parse(precision));

@@ -31,10 +31,12 @@ public sealed record SearchStatistics(long WindowsRead, int FilesScored, int Rou
 /// (3) windows outside those files score at most what the K-th window does, so once <c>top</c> events score at least
 /// that, no better event is left; else K grows fourfold and the search goes on.
 /// </summary>
-public sealed class IndexSearch(AudioIndexReader index)
+/// <param name="index">The index to search.</param>
+/// <param name="firstCandidates">Candidate windows of the first round (at least twice <c>top</c>); more make a second round rarer.</param>
+public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = IndexSearch.DefaultFirstCandidates)
 {
-    /// <summary>The smallest number of candidate windows of a round.</summary>
-    public const int MinimumCandidates = 64;
+    /// <summary>Default candidate windows of the first round.</summary>
+    public const int DefaultFirstCandidates = 64;
 
     /// <summary>The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>.</summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top) =>
@@ -69,31 +71,37 @@ public sealed class IndexSearch(AudioIndexReader index)
         var fileOf = new int[total];
         for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
 
-        var best = new PriorityQueue<int, float>(); // min-heap of the K best windows by their best frame
-        var next = 0;
-        long read = 0;
-        var scored = new Dictionary<int, (List<SoundEvent> Events, float[] WindowMax)>();
+        var read = new List<(int Window, float Value)>(); // every window whose frames were read, with its best frame
+        var scored = new Dictionary<int, (DetectionResult Result, float[] WindowMax)>();
         var hits = new List<SearchHit>();
+        var next = 0;
         var rounds = 0;
-        for (var candidates = Math.Max(MinimumCandidates, 2 * top); ; candidates *= 4)
+        for (var candidates = Math.Max(firstCandidates, 2 * top); ; candidates *= 4)
         {
             rounds++;
+            var best = new PriorityQueue<int, float>(); // min-heap of the K best windows read so far
+            foreach (var (window, value) in read)
+            {
+                best.Enqueue(window, value);
+                if (best.Count > candidates) best.Dequeue();
+            }
             while (next < total && !(best.Count >= candidates && -bounds[next] <= PeekPriority(best)))
             {
                 var g = order[next++];
                 var f = fileOf[g];
                 var value = layout.Frames.MaxDot(index.Frames(f, (int)(g - starts[f]), 1), layout.FramesPerWindow, direction);
-                read++;
+                read.Add((g, value));
                 best.Enqueue(g, value);
                 if (best.Count > candidates) best.Dequeue();
             }
-            var complete = next >= total || best.Count < candidates;
+            // Fewer than K windows in all: every window is a candidate, every file is scored.
+            var complete = best.Count < candidates;
             var kth = best.Count > 0 ? PeekElement(best) : -1;
             foreach (var f in best.UnorderedItems.Select(item => fileOf[item.Element]).Distinct().Where(f => !scored.ContainsKey(f)).ToList())
             {
                 scored[f] = ScoreFile(f, score, options, query);
             }
-            hits = scored.SelectMany(s => s.Value.Events.Select(e => new SearchHit(query, index.Files[s.Key].Path, e.Onset, e.Offset, e.Max, e.Mean)))
+            hits = scored.SelectMany(s => s.Value.Result.Queries[0].Events.Select(e => new SearchHit(query, index.Files[s.Key].Path, e.Onset, e.Offset, e.Max, e.Mean)))
                 .OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset).ToList();
             if (complete || kth < 0)
             {
@@ -106,7 +114,7 @@ public sealed class IndexSearch(AudioIndexReader index)
                 break;
             }
         }
-        statistics = new SearchStatistics(read, scored.Count, rounds);
+        statistics = new SearchStatistics(read.Count, scored.Count, rounds);
         return hits.Take(top).ToList();
     }
 
@@ -114,8 +122,14 @@ public sealed class IndexSearch(AudioIndexReader index)
 
     private static int PeekElement(PriorityQueue<int, float> queue) => queue.TryPeek(out var element, out _) ? element : -1;
 
-    /// <summary>A file's events and each window's highest raw score.</summary>
-    private (List<SoundEvent> Events, float[] WindowMax) ScoreFile(int f, WindowScorer score, DetectionOptions options, string query)
+    /// <summary>
+    /// The detection of <paramref name="query"/> in indexed file <paramref name="file"/> (its position in
+    /// <see cref="AudioIndexReader.Files"/>) from its stored embeddings: what <c>flam detect</c> gives with the index's window grid.
+    /// </summary>
+    public DetectionResult Detect(int file, string query, WindowScorer score, DetectionOptions options) => ScoreFile(file, score, options, query).Result;
+
+    /// <summary>A file's detection and each window's highest raw score.</summary>
+    private (DetectionResult Result, float[] WindowMax) ScoreFile(int f, WindowScorer score, DetectionOptions options, string query)
     {
         var file = index.Files[f];
         var scores = score(index.Embeddings(f), file.Windows);
@@ -128,7 +142,7 @@ public sealed class IndexSearch(AudioIndexReader index)
         }
         var averager = new WindowAverager(options, [query]);
         averager.Add(Enumerable.Range(0, file.Windows).Select(w => (long)w * options.HopFrames).ToArray(), scores);
-        return ([.. averager.Finish(file.Path, file.Samples).Queries[0].Events], windowMax);
+        return (averager.Finish(file.Path, file.Samples), windowMax);
     }
 
     /// <summary>Scores stored frames by their dot product with <paramref name="direction"/> (a unit vector): the cosine similarity of query by example.</summary>
