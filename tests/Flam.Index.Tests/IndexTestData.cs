@@ -66,7 +66,7 @@ internal static class IndexTestData
                 var v = new double[Dimension];
                 for (var i = 0; i < Dimension; i++)
                 {
-                    v[i] = Math.Cos(level * 40 * (i + 1) + i);
+                    v[i] = Math.Cos(level * 6 * (i + 1) + i);
                     norm += v[i] * v[i];
                 }
                 for (var i = 0; i < Dimension; i++) result[(w * Frames + t) * Dimension + i] = (float)(v[i] / Math.Sqrt(norm));
