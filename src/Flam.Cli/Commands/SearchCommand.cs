@@ -108,7 +108,7 @@ internal static class SearchCommand
         var text = SearchReport.Format(request.Format, settings.ModelName, request.Index, hits);
         if (request.Clips is not null)
         {
-            ExportClips(request, reader, hits, stdout);
+            ExportClips(request, reader, hits, stderr);
         }
         if (request.Out is null)
         {
@@ -137,7 +137,7 @@ internal static class SearchCommand
     /// One WAV per hit, ranked, with <see cref="Request.Context"/> seconds around it. Every source file and clip name is
     /// checked before the first clip is written.
     /// </summary>
-    private static void ExportClips(Request request, AudioIndexReader reader, List<SearchHit> hits, TextWriter stdout)
+    private static void ExportClips(Request request, AudioIndexReader reader, List<SearchHit> hits, TextWriter stderr)
     {
         var folder = request.Clips!;
         if (File.Exists(folder))
@@ -173,7 +173,7 @@ internal static class SearchCommand
         }
         if (plans.Count > 0)
         {
-            stdout.WriteLine($"{folder}: {plans.Count} clip(s)");
+            stderr.WriteLine($"{folder}: {plans.Count} clip(s)"); // standard output holds the results
         }
     }
 
