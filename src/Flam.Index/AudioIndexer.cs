@@ -236,11 +236,7 @@ public sealed class AudioIndexer : IDisposable
     public IndexedFile Add(PlannedFile file, Func<IReadOnlyList<float[]>, float[]> encode, int batchSize, AudioDecodeOptions decode, Action<double>? secondsDone = null)
     {
         var options = Detection;
-        if (_writer.FrameBytes >= SegmentFiles.MaxFrameBytes)
-        {
-            _writer.Dispose();
-            _writer = new SegmentWriter(_folder, _writer.Id + 1, 0, _layout.FrameBytesPerWindow, _layout.KeyBytesPerWindow);
-        }
+        StartNewSegmentWhenFull();
         var segment = _writer.Id;
         var first = _writer.Windows;
         var frames = new byte[_layout.FrameBytesPerWindow];
@@ -292,25 +288,72 @@ public sealed class AudioIndexer : IDisposable
             {
                 Encode();
             }
-            _writer.Flush();
-            var record = new IndexedFile(0, file.Input.Path, file.FullPath, file.Size, file.ModifiedTicks, file.Sha256, totalSamples, segment, first,
-                (int)(_writer.Windows - first));
-            _catalog.InTransaction(t =>
-            {
-                _catalog.DeleteFile(t, file.FullPath);
-                _catalog.InsertFile(t, record);
-                _catalog.SetSegmentWindows(t, segment, _writer.Windows);
-            });
-            _files[file.FullPath] = record;
-            return record;
+            return Commit(file, totalSamples, segment, first);
         }
         catch
         {
-            // Back to the last commit: the windows appended for this file are cut off.
-            _writer.Dispose();
-            _writer = new SegmentWriter(_folder, segment, first, _layout.FrameBytesPerWindow, _layout.KeyBytesPerWindow);
+            Rollback(segment, first);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Appends a file's embeddings made elsewhere (<paramref name="window"/>: window index → <c>frames × d</c> values) and
+    /// commits it; benchmarks build large synthetic indexes with it without encoding audio.
+    /// </summary>
+    internal IndexedFile AddEmbeddings(PlannedFile file, long samples, int windows, Func<int, float[]> window)
+    {
+        StartNewSegmentWhenFull();
+        var segment = _writer.Id;
+        var first = _writer.Windows;
+        var frames = new byte[_layout.FrameBytesPerWindow];
+        var key = new byte[_layout.KeyBytesPerWindow];
+        try
+        {
+            for (var w = 0; w < windows; w++)
+            {
+                _layout.EncodeWindow(window(w), frames, key);
+                _writer.Append(frames, key);
+            }
+            return Commit(file, samples, segment, first);
+        }
+        catch
+        {
+            Rollback(segment, first);
+            throw;
+        }
+    }
+
+    private void StartNewSegmentWhenFull()
+    {
+        if (_writer.FrameBytes >= SegmentFiles.MaxFrameBytes)
+        {
+            _writer.Dispose();
+            _writer = new SegmentWriter(_folder, _writer.Id + 1, 0, _layout.FrameBytesPerWindow, _layout.KeyBytesPerWindow);
+        }
+    }
+
+    /// <summary>Makes the appended windows durable, then commits the file's row and the segment's length in one transaction.</summary>
+    private IndexedFile Commit(PlannedFile file, long samples, int segment, long first)
+    {
+        _writer.Flush();
+        var record = new IndexedFile(0, file.Input.Path, file.FullPath, file.Size, file.ModifiedTicks, file.Sha256, samples, segment, first,
+            (int)(_writer.Windows - first));
+        _catalog.InTransaction(t =>
+        {
+            _catalog.DeleteFile(t, file.FullPath);
+            _catalog.InsertFile(t, record);
+            _catalog.SetSegmentWindows(t, segment, _writer.Windows);
+        });
+        _files[file.FullPath] = record;
+        return record;
+    }
+
+    /// <summary>Back to the last commit: the windows appended since are cut off.</summary>
+    private void Rollback(int segment, long first)
+    {
+        _writer.Dispose();
+        _writer = new SegmentWriter(_folder, segment, first, _layout.FrameBytesPerWindow, _layout.KeyBytesPerWindow);
     }
 
     /// <summary>Folds the write-ahead log into the database, closes the segment and releases the lock.</summary>
