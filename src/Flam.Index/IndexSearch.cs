@@ -72,7 +72,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
 
         var read = new List<(int Window, float Value)>(); // every window whose frames were read, with its best frame
-        var scored = new Dictionary<int, (DetectionResult Result, float[] WindowMax)>();
+        var scorer = new RangeScorer(index, score, options, query);
         var hits = new List<SearchHit>();
         var next = 0;
         var rounds = 0;
@@ -87,36 +87,44 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
             }
             while (next < total && !(best.Count >= candidates && -bounds[next] <= PeekPriority(best)))
             {
-                var g = order[next++];
-                var f = fileOf[g];
-                var value = layout.Frames.MaxDot(index.Frames(f, (int)(g - starts[f]), 1), layout.FramesPerWindow, direction);
-                read.Add((g, value));
-                best.Enqueue(g, value);
-                if (best.Count > candidates) best.Dequeue();
+                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than waiting.
+                var block = order.AsSpan(next, (int)Math.Min(ReadBlock, total - next)).ToArray();
+                var values = new float[block.Length];
+                Parallel.For(0, block.Length, i =>
+                {
+                    var f = fileOf[block[i]];
+                    values[i] = layout.Frames.MaxDot(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, direction);
+                });
+                next += block.Length;
+                for (var i = 0; i < block.Length; i++)
+                {
+                    read.Add((block[i], values[i]));
+                    best.Enqueue(block[i], values[i]);
+                    if (best.Count > candidates) best.Dequeue();
+                }
             }
             // Fewer than K windows in all: every window is a candidate, every file is scored.
             var complete = best.Count < candidates;
             var kth = best.Count > 0 ? PeekElement(best) : -1;
-            foreach (var f in best.UnorderedItems.Select(item => fileOf[item.Element]).Distinct().Where(f => !scored.ContainsKey(f)).ToList())
-            {
-                scored[f] = ScoreFile(f, score, options, query);
-            }
-            hits = scored.SelectMany(s => s.Value.Result.Queries[0].Events.Select(e => new SearchHit(query, index.Files[s.Key].Path, e.Onset, e.Offset, e.Max, e.Mean)))
-                .OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset).ToList();
+            scorer.Score(best.UnorderedItems.Select(item => (fileOf[item.Element], (int)(item.Element - starts[fileOf[item.Element]]))));
+            hits = [.. scorer.Hits().OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset)];
             if (complete || kth < 0)
             {
                 break;
             }
             // Every window not yet scored reaches at most what the K-th best window reaches.
-            var bound = scored[fileOf[kth]].WindowMax[kth - starts[fileOf[kth]]];
+            var bound = scorer.WindowMax(fileOf[kth], (int)(kth - starts[fileOf[kth]]));
             if (bound <= options.Threshold || hits.Count(h => h.Max >= bound) >= top)
             {
                 break;
             }
         }
-        statistics = new SearchStatistics(read.Count, scored.Count, rounds);
+        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds);
         return hits.Take(top).ToList();
     }
+
+    /// <summary>Windows whose best frame is computed together.</summary>
+    private const int ReadBlock = 256;
 
     private static float PeekPriority(PriorityQueue<int, float> queue) => queue.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
 
@@ -126,23 +134,12 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// The detection of <paramref name="query"/> in indexed file <paramref name="file"/> (its position in
     /// <see cref="AudioIndexReader.Files"/>) from its stored embeddings: what <c>flam detect</c> gives with the index's window grid.
     /// </summary>
-    public DetectionResult Detect(int file, string query, WindowScorer score, DetectionOptions options) => ScoreFile(file, score, options, query).Result;
-
-    /// <summary>A file's detection and each window's highest raw score.</summary>
-    private (DetectionResult Result, float[] WindowMax) ScoreFile(int f, WindowScorer score, DetectionOptions options, string query)
+    public DetectionResult Detect(int file, string query, WindowScorer score, DetectionOptions options)
     {
-        var file = index.Files[f];
-        var scores = score(index.Embeddings(f), file.Windows);
-        var frames = index.Layout.FramesPerWindow;
-        var windowMax = new float[file.Windows];
-        for (var w = 0; w < file.Windows; w++)
-        {
-            windowMax[w] = float.NegativeInfinity;
-            for (var k = 0; k < frames; k++) windowMax[w] = Math.Max(windowMax[w], scores[w, 0, k]);
-        }
+        var record = index.Files[file];
         var averager = new WindowAverager(options, [query]);
-        averager.Add(Enumerable.Range(0, file.Windows).Select(w => (long)w * options.HopFrames).ToArray(), scores);
-        return (averager.Finish(file.Path, file.Samples), windowMax);
+        averager.Add(Enumerable.Range(0, record.Windows).Select(w => (long)w * options.HopFrames).ToArray(), score(index.Embeddings(file), record.Windows));
+        return averager.Finish(record.Path, record.Samples);
     }
 
     /// <summary>Scores stored frames by their dot product with <paramref name="direction"/> (a unit vector): the cosine similarity of query by example.</summary>

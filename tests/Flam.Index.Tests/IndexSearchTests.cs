@@ -19,7 +19,7 @@ public sealed class IndexSearchTests
 
     private static string BuildIndex(TempFolder temp, IndexSettings settings)
     {
-        var seconds = new[] { 3.0, 12, 23, 41, 9.7, 30, 55, 18 };
+        var seconds = new[] { 3.0, 12, 23, 41, 9.7, 30, 55, 18, 310, 207 };
         for (var i = 0; i < seconds.Length; i++)
         {
             IndexTestData.WriteClip(temp[$"audio/clip{i}.wav"], seconds[i], seed: i + 1);
@@ -60,6 +60,46 @@ public sealed class IndexSearchTests
                 Assert.Equal(brute.Take(top).Select(h => (h.Path, h.Onset, h.Offset)), hits.Select(h => (h.File, h.Onset, h.Offset)));
             }
         }
+    }
+
+    [Theory]
+    [InlineData(10.0, 3)]
+    [InlineData(5.0, 3)]
+    [InlineData(5.0, 7)]
+    public void Scoring_the_windows_around_any_one_window_finds_the_whole_files_events_there(double hop, int median)
+    {
+        using var temp = new TempFolder();
+        // Loudness changing slowly (a period of about 50 s) and fast: long events that outgrow a range, and short ones.
+        IndexTestData.WriteClip(temp["audio/long.wav"], 243, seed: 4, rate: 0.04);
+        IndexTestData.Add(temp["index"], IndexTestData.Settings(VectorStorage.Float32, hop), temp["audio"]);
+        using var reader = AudioIndexReader.Open(temp["index"]);
+        var search = new IndexSearch(reader);
+        var checkedEvents = 0;
+        for (var seed = 0; seed < 3; seed++)
+        {
+            var frame = reader.Embeddings(0).AsSpan((40 + 97 * seed) * IndexTestData.Dimension, IndexTestData.Dimension).ToArray();
+            var score = search.Similarity(frame);
+            // The threshold at the 40th percentile of the frames: events of many lengths, some longer than a range.
+            var values = search.Detect(0, "q", score, reader.Settings.Detection(0.5, 1)).Queries[0].Probabilities.Order().ToArray();
+            var options = reader.Settings.Detection(threshold: Math.Max(0.05, values[values.Length * 4 / 10]), medianFrames: median);
+            var whole = search.Detect(0, "q", score, options).Queries[0].Events;
+            Assert.True(whole.Count >= 3, $"seed {seed}: only {whole.Count} events");
+            for (var w = 0; w < reader.Files[0].Windows; w++)
+            {
+                var ranges = new RangeScorer(reader, score, options, "q");
+                ranges.Score([(0, w)]);
+                var found = ranges.Hits().Select(h => (h.Onset, h.Offset, h.Max, h.Mean)).ToList();
+                var all = whole.Select(e => (e.Onset, e.Offset, e.Max, e.Mean)).ToList();
+                Assert.All(found, h => Assert.Contains(h, all));
+                var start = w * options.HopSeconds;
+                foreach (var e in whole.Where(e => e.Onset < start + options.WindowSeconds && e.Offset > start))
+                {
+                    Assert.Contains((e.Onset, e.Offset, e.Max, e.Mean), found);
+                    checkedEvents++;
+                }
+            }
+        }
+        Assert.True(checkedEvents > 20, $"only {checkedEvents} events checked");
     }
 
     [Fact]

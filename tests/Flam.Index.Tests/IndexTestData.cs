@@ -34,15 +34,15 @@ internal static class IndexTestData
     public static IndexSettings Settings(VectorStorage storage = VectorStorage.Float32, double hop = 10, string modelId = "fake-model") =>
         new("fake", modelId, null, null, null, "fp32", storage, Dimension, Frames, SampleRate, 10, hop, 10.0 / Frames);
 
-    /// <summary>Noise bursts of a seed-dependent loudness pattern, <paramref name="seconds"/> long.</summary>
-    public static string WriteClip(string path, double seconds, int seed)
+    /// <summary>Noise whose loudness follows a sine of <paramref name="rate"/> radians per frame, phase <paramref name="seed"/>, <paramref name="seconds"/> long.</summary>
+    public static string WriteClip(string path, double seconds, int seed, double rate = 0.37)
     {
         var random = new Random(seed);
         var samples = new float[(int)(seconds * SampleRate)];
         var frame = SampleRate * 10 / Frames;
         for (var i = 0; i < samples.Length; i++)
         {
-            var loudness = 0.05f + 0.4f * (float)Math.Abs(Math.Sin((i / frame) * 0.37 + seed));
+            var loudness = 0.05f + 0.4f * (float)Math.Abs(Math.Sin((i / frame) * rate + seed));
             samples[i] = (float)(random.NextDouble() - 0.5) * loudness;
         }
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);

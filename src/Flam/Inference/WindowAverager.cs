@@ -56,25 +56,37 @@ public sealed class WindowAverager(DetectionOptions options, IReadOnlyList<strin
         var results = new QueryDetection[queries.Count];
         for (var q = 0; q < queries.Count; q++)
         {
-            var probabilities = new float[frameCount];
-            for (var t = 0; t < frameCount; t++)
-            {
-                if (t >= _counts.Count || _counts[t] == 0)
-                {
-                    throw new InvalidOperationException($"Frame {t} of '{source}' is covered by no window.");
-                }
-                probabilities[t] = (float)(_sums[t][q] / _counts[t]);
-                if (!float.IsFinite(probabilities[t]))
-                {
-                    // Only broken weights do this (the network maps any finite audio, silence included, to finite values).
-                    throw new FlamException(
-                        $"'{source}': the model gave a non-finite probability for \"{queries[q]}\" at {t * options.FrameSeconds:0.###} s; the checkpoint's weights may contain NaN or infinity.");
-                }
-            }
+            var probabilities = Means(source, q, 0, frameCount);
             var smoothed = NearestEdgeMedianFilter.Apply(probabilities, options.MedianFrames);
             var events = EventExtractor.Extract(queries[q], smoothed, options.FrameSeconds, duration, options.Threshold);
             results[q] = new QueryDetection(queries[q], probabilities, smoothed, events);
         }
         return new DetectionResult(source, duration, options.FrameSeconds, results);
+    }
+
+    /// <summary>
+    /// Query <paramref name="query"/>'s mean probability of frames <paramref name="from"/> .. <paramref name="to"/> over the
+    /// windows added that cover them (each must be covered). With only some of a recording's windows added, frames whose
+    /// every covering window was added get their final value.
+    /// </summary>
+    /// <exception cref="FlamException">A probability is not finite (broken weights).</exception>
+    public float[] Means(string source, int query, int from, int to)
+    {
+        var probabilities = new float[to - from];
+        for (var t = from; t < to; t++)
+        {
+            if (t >= _counts.Count || _counts[t] == 0)
+            {
+                throw new InvalidOperationException($"Frame {t} of '{source}' is covered by no window.");
+            }
+            probabilities[t - from] = (float)(_sums[t][query] / _counts[t]);
+            if (!float.IsFinite(probabilities[t - from]))
+            {
+                // Only broken weights do this (the network maps any finite audio, silence included, to finite values).
+                throw new FlamException(
+                    $"'{source}': the model gave a non-finite probability for \"{queries[query]}\" at {t * options.FrameSeconds:0.###} s; the checkpoint's weights may contain NaN or infinity.");
+            }
+        }
+        return probabilities;
     }
 }
