@@ -11,5 +11,9 @@ if (args.Length > 0 && args[0] == "frame-loss-memory")
 {
     return Flam.Benchmarks.Training.FrameLossMemory.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "index")
+{
+    return Flam.Benchmarks.IndexRun.Run(args[1..]);
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

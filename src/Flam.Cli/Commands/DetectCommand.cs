@@ -18,7 +18,7 @@ internal static class DetectCommand
     private sealed record Request(
         string[] Audio, string[] Queries, string? Checkpoint, string? Config, string? Tokenizer, DetectionOptions Options,
         DetectionFormat Format, string? Out, string? OutDir, string? Plot, bool Frames, string Device, bool Force,
-        bool SkipExisting, bool KeepGoing, InferencePrecision Precision, bool BatchChosen = false)
+        bool SkipExisting, bool KeepGoing, string Precision, bool BatchChosen = false)
     {
         /// <summary>Throws a <see cref="FlamException"/> naming the first combination of output options that cannot work.</summary>
         public void Validate()
@@ -54,9 +54,8 @@ internal static class DetectCommand
     {
         var audio = new Argument<string[]>("audio") { Description = "Audio files (WAV, FLAC, MP3, Ogg Vorbis; other formats through ffmpeg), any length, or folders (searched recursively for audio files).", Arity = ArgumentArity.OneOrMore };
         var query = new Option<string[]>("--query", "-q") { Description = "A sound described in words; repeat for several.", Required = true };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Model weights: OpenFLAM's .pth state dict, a Flam .safetensors, or a Flam model folder." };
-        var config = new Option<string?>("--config") { Description = $"Model config: a preset ({string.Join(", ", FlamConfig.PresetNames)}) or a JSON file. Default: the config.json beside a Flam checkpoint, else v1-base." };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with the text model's vocab.json and merges.txt (roberta-base's). Default: the checkpoint's folder." };
+        var model = new ModelChoice();
+        var (checkpoint, config, tokenizer) = (model.Checkpoint, model.Config, model.Tokenizer);
         var threshold = new Option<double>("--threshold") { Description = "Frames whose calibrated probability is above this are events.", DefaultValueFactory = _ => DetectionOptions.Default.Threshold };
         var median = new Option<int>("--median") { Description = "Median filter length in frames (odd; 1 = off).", DefaultValueFactory = _ => DetectionOptions.Default.MedianFrames };
         var hop = new Option<double>("--hop") { Description = "Seconds between the starts of the model's windows (10 s for the released model; a multiple of its frame, 0.3125 s); overlaps are averaged.", DefaultValueFactory = _ => DetectionOptions.Default.HopSeconds };
@@ -69,9 +68,9 @@ internal static class DetectCommand
         var keepGoing = new Option<bool>("--keep-going") { Description = "When a file fails, report it and go on with the next; the run still exits non-zero, and a summary names each failed file." };
         var plot = new Option<string?>("--plot") { Description = "Draw spectrogram and probabilities into this PNG (with several files: one PNG each, named PLOT_<file>.png)." };
         var frames = new Option<bool>("--frames") { Description = "Add the frame probabilities (JSON: per query; CSV/TSV: one row per frame instead of events)." };
-        var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = model.Device;
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing output files." };
-        var precision = CliOptions.Precision();
+        var precision = model.Precision;
 
         var command = new Command("detect", "Find the sounds you describe in words in audio files of any length: events with onset, offset and probability.")
         {
@@ -89,7 +88,7 @@ internal static class DetectCommand
             var request = new Request(parse.GetValue(audio)!, parse.GetValue(query)!, parse.GetValue(checkpoint), parse.GetValue(config),
                 parse.GetValue(tokenizer), options, Enum.Parse<DetectionFormat>(parse.GetValue(format)!, ignoreCase: true),
                 parse.GetValue(output), parse.GetValue(outDir), parse.GetValue(plot), parse.GetValue(frames), parse.GetValue(device)!, parse.GetValue(force),
-                parse.GetValue(skipExisting), parse.GetValue(keepGoing), PrecisionChoice.Parse(parse.GetValue(precision)!),
+                parse.GetValue(skipExisting), parse.GetValue(keepGoing), parse.GetValue(precision)!,
                 BatchChosen: parse.GetResult(batch) is { Implicit: false });
             return Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
@@ -157,10 +156,8 @@ internal static class DetectCommand
         int done = 0, events = 0;
         if (work.Count > 0)
         {
-            var bundle = ModelBundle.Resolve(request.Checkpoint, request.Config, request.Tokenizer);
-            using var model = bundle.LoadModel(TorchRuntime.Device(request.Device));
-            model.AudioComputeType = PrecisionChoice.ForThisCpu(request.Precision).Type;
-            var tokenizer = bundle.LoadTokenizer(model);
+            using var loaded = ModelChoice.Load(request.Checkpoint, request.Config, request.Tokenizer, request.Device, request.Precision);
+            var (bundle, model, tokenizer) = (loaded.Bundle, loaded.Model, loaded.Tokenizer);
             using var scorer = new FlamFrameScorer(model, tokenizer, warning => stderr.WriteLine("warning: " + warning));
             scorer.PrepareQueries(request.Queries);
             var detection = request.Options.ForModel(model.Config.Audio).FitBatch(durations, request.BatchChosen,

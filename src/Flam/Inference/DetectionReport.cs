@@ -188,12 +188,14 @@ public static class DetectionReport
         ? results[0]
         : throw new ArgumentException($"The {format} format describes one recording; got {results.Count}.", nameof(results));
 
-    private static string Fixed(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
+    /// <summary>A time with exactly 6 decimals (Audacity labels, Raven selections).</summary>
+    public static string Fixed(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
 
-    private static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+    /// <summary>A number in a table: invariant culture, at most 6 decimals.</summary>
+    public static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>CSV quoting (RFC 4180) for commas, quotes and newlines; in TSV, tabs and newlines become spaces.</summary>
-    private static string Field(string value, char separator)
+    public static string Field(string value, char separator)
     {
         if (separator != ',')
         {

@@ -65,37 +65,14 @@ public sealed class SoundEventDetector
         {
             throw new FlamException("No text query given.");
         }
-        var frames = _options.FramesPerWindow;
-        var sums = new List<double[]>(); // per frame of the recording: sum over covering windows, per query
-        var counts = new List<int>();
+        var averager = new WindowAverager(_options, queries);
         var batch = new List<AudioWindow>(_options.WindowBatchSize);
         long totalSamples = 0;
 
         void ScoreBatch()
         {
             var scores = _scorer.Score(batch.Select(w => w.Samples).ToArray(), queries);
-            if (scores.GetLength(0) != batch.Count || scores.GetLength(1) != queries.Count || scores.GetLength(2) != frames)
-            {
-                throw new InvalidOperationException(
-                    $"The scorer returned [{scores.GetLength(0)}, {scores.GetLength(1)}, {scores.GetLength(2)}] for {batch.Count} windows, {queries.Count} queries and {frames} frames per window.");
-            }
-            for (var w = 0; w < batch.Count; w++)
-            {
-                var first = (int)(batch[w].Start / _options.FrameSamples);
-                for (var k = 0; k < frames; k++)
-                {
-                    while (sums.Count <= first + k)
-                    {
-                        sums.Add(new double[queries.Count]);
-                        counts.Add(0);
-                    }
-                    counts[first + k]++;
-                    for (var q = 0; q < queries.Count; q++)
-                    {
-                        sums[first + k][q] += scores[w, q, k];
-                    }
-                }
-            }
+            averager.Add(batch.Select(w => w.Start / _options.FrameSamples).ToArray(), scores);
             secondsDone?.Invoke((double)(batch[^1].Start + batch[^1].Valid) / _options.SampleRate);
             batch.Clear();
         }
@@ -118,7 +95,6 @@ public sealed class SoundEventDetector
                 ScoreBatch();
             }
         }
-        var duration = (double)totalSamples / _options.SampleRate;
         if (totalSamples == 0)
         {
             throw new FlamException($"'{source}' is empty (0 samples): there is nothing to detect in it.");
@@ -128,29 +104,6 @@ public sealed class SoundEventDetector
             ScoreBatch();
         }
 
-        var frameCount = (int)((totalSamples + _options.FrameSamples - 1) / _options.FrameSamples);
-        var results = new QueryDetection[queries.Count];
-        for (var q = 0; q < queries.Count; q++)
-        {
-            var probabilities = new float[frameCount];
-            for (var t = 0; t < frameCount; t++)
-            {
-                if (t >= counts.Count || counts[t] == 0)
-                {
-                    throw new InvalidOperationException($"Frame {t} of '{source}' is covered by no window.");
-                }
-                probabilities[t] = (float)(sums[t][q] / counts[t]);
-                if (!float.IsFinite(probabilities[t]))
-                {
-                    // Only broken weights do this (the network maps any finite audio, silence included, to finite values).
-                    throw new FlamException(
-                        $"'{source}': the model gave a non-finite probability for \"{queries[q]}\" at {t * _options.FrameSeconds:0.###} s; the checkpoint's weights may contain NaN or infinity.");
-                }
-            }
-            var smoothed = NearestEdgeMedianFilter.Apply(probabilities, _options.MedianFrames);
-            var events = EventExtractor.Extract(queries[q], smoothed, _options.FrameSeconds, duration, _options.Threshold);
-            results[q] = new QueryDetection(queries[q], probabilities, smoothed, events);
-        }
-        return new DetectionResult(source, duration, _options.FrameSeconds, results);
+        return averager.Finish(source, totalSamples);
     }
 }

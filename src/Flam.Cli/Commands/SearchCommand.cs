@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Flam.Audio;
+using Flam.Index;
+using Flam.Inference;
+using Flam.IO;
+
+namespace Flam.Cli.Commands;
+
+/// <summary>
+/// <c>flam search</c>: the best moments of described sounds (or of sounds like an example) in an index built by
+/// <c>flam index add</c>, as events with the detector's median filter and event rules; optionally cut to WAV clips.
+/// </summary>
+internal static class SearchCommand
+{
+    public static Command Create()
+    {
+        var queries = new Argument<string[]>("query") { Description = "Sounds described in words; each is searched on its own.", Arity = ArgumentArity.ZeroOrMore };
+        var index = new Option<string>("--index") { Description = "The index folder (built with 'flam index add').", Required = true };
+        var like = new Option<string[]>("--like") { Description = "Search by example: FILE or FILE@SECONDS, the model window from SECONDS on (default 0); frames are ranked by cosine similarity to the mean of its frame embeddings. Repeat for several." };
+        var top = CliOptions.Opt("--top", "Events returned per query.", 50);
+        var threshold = CliOptions.Opt("--threshold", "Frames above this (calibrated probability; cosine similarity with --like) form events.", DetectionOptions.Default.Threshold);
+        var median = CliOptions.Opt("--median", "Median filter length in frames (odd; 1 = off).", DetectionOptions.Default.MedianFrames);
+        var format = CliOptions.Opt("--format", "Output format: json, csv, tsv or audacity (labels).", "json");
+        format.AcceptOnlyFromAmong("json", "csv", "tsv", "audacity");
+        var output = new Option<string?>("--out", "-o") { Description = "Write the results to this file instead of standard output." };
+        var clips = new Option<string?>("--export-clips") { Description = "Cut each hit, with --context seconds around it, into a WAV file in this folder (created if missing)." };
+        var context = CliOptions.Opt("--context", "Seconds of audio kept before and after each exported clip.", 1.0);
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing output files and clips." };
+        var model = new ModelChoice();
+        var command = new Command("search", "Find the best moments of described sounds in an index: file, onset, offset, max and mean probability.")
+        {
+            queries, index, like, top, threshold, median, format, output, clips, context, force,
+        };
+        command.Options.Add(model.Checkpoint);
+        command.Options.Add(model.Config);
+        command.Options.Add(model.Tokenizer);
+        command.Options.Add(model.Device);
+        command.SetAction(parse => Run(new Request(parse.GetValue(queries)!, parse.GetValue(like) ?? [], parse.GetValue(index)!, parse.GetValue(top),
+            parse.GetValue(threshold), parse.GetValue(median), Enum.Parse<SearchFormat>(parse.GetValue(format)!, ignoreCase: true), parse.GetValue(output),
+            parse.GetValue(clips), parse.GetValue(context), parse.GetValue(force), parse.GetValue(model.Checkpoint), parse.GetValue(model.Config),
+            parse.GetValue(model.Tokenizer), parse.GetValue(model.Device)!), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        return command;
+    }
+
+    private sealed record Request(string[] Queries, string[] Like, string Index, int Top, double Threshold, int Median, SearchFormat Format, string? Out,
+        string? Clips, double Context, bool Force, string? Checkpoint, string? Config, string? Tokenizer, string Device)
+    {
+        public void Validate()
+        {
+            if (Queries.Length + Like.Length == 0)
+            {
+                throw new FlamException("Nothing to search for: give a query in words, or --like FILE[@SECONDS].");
+            }
+            if (Top < 1)
+            {
+                throw new FlamException($"--top must be at least 1, got {Top}.");
+            }
+            if (!(Context >= 0))
+            {
+                throw new FlamException($"--context must be a non-negative number of seconds, got {Context}.");
+            }
+        }
+    }
+
+    private static int Run(Request request, TextWriter stdout, TextWriter stderr)
+    {
+        request.Validate();
+        var settings = IndexSettings.Read(request.Index)
+            ?? throw new FlamException($"'{request.Index}' is not an index; build one with: flam index add AUDIO... --index {request.Index}");
+        var options = settings.Detection(request.Threshold, request.Median);
+        var examples = request.Like.Select(ParseExample).ToList();
+        if (request.Out is not null)
+        {
+            AtomicFile.CheckWritable(request.Out, request.Force);
+        }
+        using var reader = AudioIndexReader.Open(request.Index);
+        using var loaded = ModelChoice.Load(request.Checkpoint ?? settings.Checkpoint, request.Config ?? (request.Checkpoint is null ? settings.Config : null),
+            request.Tokenizer ?? (request.Checkpoint is null ? settings.Tokenizer : null), request.Device, settings.Precision);
+        if (IndexSettings.ModelIdOf(loaded.Bundle, loaded.Model, settings.Precision) != settings.ModelId)
+        {
+            throw new FlamException($"The index '{request.Index}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
+                "Leave out --checkpoint to use the index's own model.");
+        }
+        var search = new IndexSearch(reader);
+        var hits = new List<SearchHit>();
+        using (var texts = new TextQueryCache(loaded.Model, loaded.Tokenizer, warning => stderr.WriteLine("warning: " + warning)))
+        {
+            texts.Prepare(request.Queries);
+            foreach (var query in request.Queries.Distinct(StringComparer.Ordinal))
+            {
+                hits.AddRange(search.Search(query, texts.Embedding(query), (embeddings, windows) => texts.Score(embeddings, windows, settings.FramesPerWindow, [query]),
+                    options, request.Top));
+            }
+        }
+        if (examples.Count > 0)
+        {
+            var encoder = new FrameEmbeddingEncoder(loaded.Model);
+            var decode = new AudioDecodeOptions(Warning: message => stderr.WriteLine("warning: " + message));
+            foreach (var (label, path, seconds) in examples)
+            {
+                var direction = AudioExcerpt.ExampleDirection(path, seconds, options, encoder.Encode, settings.Dimension, decode);
+                hits.AddRange(search.Search(label, direction, search.Similarity(direction), options, request.Top));
+            }
+        }
+        hits = [.. hits.OrderByDescending(h => h.Max)];
+        var text = SearchReport.Format(request.Format, settings.ModelName, request.Index, hits);
+        if (request.Clips is not null)
+        {
+            ExportClips(request, reader, hits, stderr);
+        }
+        if (request.Out is null)
+        {
+            stdout.Write(text);
+        }
+        else
+        {
+            AtomicFile.WriteAllText(request.Out, text, request.Force);
+            stdout.WriteLine($"{request.Out}: {hits.Count} result(s)");
+        }
+        return 0;
+    }
+
+    /// <summary>FILE or FILE@SECONDS (the part after the last '@' when it is a number, so names holding '@' still work).</summary>
+    private static (string Label, string Path, double Seconds) ParseExample(string value)
+    {
+        var at = value.LastIndexOf('@');
+        if (at > 0 && double.TryParse(value[(at + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && !File.Exists(value))
+        {
+            return (value, value[..at], seconds);
+        }
+        return (value, value, 0);
+    }
+
+    /// <summary>
+    /// One WAV per hit, ranked, with <see cref="Request.Context"/> seconds around it. Every source file and clip name is
+    /// checked before the first clip is written.
+    /// </summary>
+    private static void ExportClips(Request request, AudioIndexReader reader, List<SearchHit> hits, TextWriter stderr)
+    {
+        var folder = request.Clips!;
+        if (File.Exists(folder))
+        {
+            throw new FlamException($"--export-clips '{folder}' is a file, not a folder.");
+        }
+        var files = reader.Files.GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var sampleRate = reader.Settings.SampleRate;
+        var plans = new List<(string Clip, IndexedFile Source, SearchHit Hit)>();
+        for (var i = 0; i < hits.Count; i++)
+        {
+            var source = files[hits[i].File];
+            if (!File.Exists(source.FullPath))
+            {
+                throw new FlamException($"'{source.Path}' was indexed but is no longer there ('{source.FullPath}'), so its clip cannot be cut; " +
+                    $"run 'flam index add' again to update the index, or search without --export-clips.");
+            }
+            var clip = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture,
+                $"{i + 1:D3}_{Slug(hits[i].Query)}_{Slug(Path.GetFileNameWithoutExtension(source.Path))}_{hits[i].Onset:0.000}s.wav"));
+            if (File.Exists(clip) && !request.Force)
+            {
+                throw new FlamException($"'{clip}' already exists; use --force to overwrite it.");
+            }
+            plans.Add((clip, source, hits[i]));
+        }
+        Directory.CreateDirectory(folder);
+        var decode = AudioDecodeOptions.Default;
+        foreach (var (clip, source, hit) in plans)
+        {
+            var start = (long)Math.Floor(Math.Max(0, hit.Onset - request.Context) * sampleRate);
+            var end = (long)Math.Ceiling(Math.Min((double)source.Samples / sampleRate, hit.Offset + request.Context) * sampleRate);
+            WavWriter.Write(clip, AudioExcerpt.Read(source.FullPath, start, (int)(end - start), sampleRate, decode), sampleRate, overwrite: request.Force);
+        }
+        if (plans.Count > 0)
+        {
+            stderr.WriteLine($"{folder}: {plans.Count} clip(s)"); // standard output holds the results
+        }
+    }
+
+    private static string Slug(string text)
+    {
+        var slug = new StringBuilder();
+        foreach (var c in text.Trim())
+        {
+            slug.Append(char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-');
+        }
+        var result = slug.ToString().Trim('-');
+        return result.Length == 0 ? "x" : result[..Math.Min(40, result.Length)];
+    }
+}

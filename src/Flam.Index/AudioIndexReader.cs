@@ -1,0 +1,98 @@
+namespace Flam.Index;
+
+/// <summary>
+/// An index opened for searching: its settings, files and memory-mapped segments as of the last commit. Opening never
+/// waits for a running <c>index add</c>, and what that run commits later is not seen.
+/// </summary>
+public sealed class AudioIndexReader : IDisposable
+{
+    private readonly Dictionary<int, MappedSegment> _segments;
+
+    private AudioIndexReader(string folder, IndexSettings settings, IReadOnlyList<IndexedFile> files, Dictionary<int, MappedSegment> segments)
+    {
+        Folder = folder;
+        Settings = settings;
+        Files = files;
+        _segments = segments;
+        Layout = new IndexLayout(settings);
+        var starts = new long[files.Count + 1];
+        for (var f = 0; f < files.Count; f++) starts[f + 1] = starts[f] + files[f].Windows;
+        WindowStarts = starts;
+    }
+
+    /// <summary>The index folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>What the index was built with.</summary>
+    public IndexSettings Settings { get; }
+
+    /// <summary>The indexed files, in the order they were committed.</summary>
+    public IReadOnlyList<IndexedFile> Files { get; }
+
+    /// <summary>Windows in the index.</summary>
+    public long Windows => WindowStarts[^1];
+
+    internal IndexLayout Layout { get; }
+
+    /// <summary>Global number of each file's first window (and the total at the end): windows are numbered file after file.</summary>
+    internal long[] WindowStarts { get; }
+
+    /// <summary>Opens the index in <paramref name="folder"/> as last committed.</summary>
+    /// <exception cref="FlamException">No index there, or a segment is missing or shorter than the index says.</exception>
+    public static AudioIndexReader Open(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new FlamException($"The index folder '{folder}' does not exist; build one with: flam index add AUDIO... --index {folder}");
+        }
+        using var catalog = IndexCatalog.Open(folder, write: false);
+        List<IndexedFile> files = [];
+        List<SegmentRecord> segments = [];
+        Dictionary<string, string> meta = [];
+        // One read transaction: files and segments of the same commit.
+        catalog.InTransaction(_ =>
+        {
+            meta = catalog.Meta();
+            files = catalog.Files();
+            segments = catalog.Segments();
+        });
+        if (meta.Count == 0)
+        {
+            throw new FlamException($"The index '{folder}' is empty: its first 'flam index add' has not committed anything yet.");
+        }
+        var settings = IndexSettings.FromMeta(meta, folder);
+        var layout = new IndexLayout(settings);
+        var mapped = new Dictionary<int, MappedSegment>();
+        try
+        {
+            foreach (var segment in segments)
+            {
+                mapped[segment.Id] = MappedSegment.Open(folder, segment, layout.FrameBytesPerWindow, layout.KeyBytesPerWindow);
+            }
+            foreach (var file in files.Where(f => !mapped.TryGetValue(f.Segment, out var s) || f.FirstWindow + f.Windows > s.Windows))
+            {
+                throw new FlamException($"The index '{folder}' is damaged: '{file.Path}' refers to windows its segment {file.Segment} does not have. Build the index again.");
+            }
+        }
+        catch
+        {
+            foreach (var segment in mapped.Values) segment.Dispose();
+            throw;
+        }
+        return new AudioIndexReader(folder, settings, files, mapped);
+    }
+
+    /// <summary>The frame records of file <paramref name="file"/>'s windows <paramref name="first"/> .. +<paramref name="count"/>.</summary>
+    internal ReadOnlySpan<byte> Frames(int file, int first, int count) => _segments[Files[file].Segment].Frames(Files[file].FirstWindow + first, count);
+
+    /// <summary>The key of one window of a file.</summary>
+    internal ReadOnlySpan<byte> Key(int file, int window) => _segments[Files[file].Segment].Key(Files[file].FirstWindow + window);
+
+    /// <summary>All frame embeddings of a file as <c>windows × frames × d</c> values.</summary>
+    public float[] Embeddings(int file) => Layout.Decode(Frames(file, 0, Files[file].Windows), Files[file].Windows);
+
+    public void Dispose()
+    {
+        foreach (var segment in _segments.Values) segment.Dispose();
+    }
+}

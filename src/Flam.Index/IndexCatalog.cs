@@ -1,0 +1,204 @@
+using Microsoft.Data.Sqlite;
+
+namespace Flam.Index;
+
+/// <summary>One indexed audio file.</summary>
+/// <param name="Id">Row id.</param>
+/// <param name="Path">The path as given to <c>index add</c> (what search reports).</param>
+/// <param name="FullPath">The absolute path: the file's identity.</param>
+/// <param name="Size">Bytes when indexed.</param>
+/// <param name="ModifiedTicks">Last write time (UTC ticks) when indexed.</param>
+/// <param name="Sha256">SHA-256 of the content (hex).</param>
+/// <param name="Samples">Length at the index's sample rate.</param>
+/// <param name="Segment">The segment holding its windows.</param>
+/// <param name="FirstWindow">Its first window's position in the segment.</param>
+/// <param name="Windows">Its windows (consecutive, on the index's hop grid).</param>
+public sealed record IndexedFile(long Id, string Path, string FullPath, long Size, long ModifiedTicks, string Sha256, long Samples, int Segment, long FirstWindow, int Windows);
+
+/// <summary>A segment: its id and how many windows of it are committed (bytes past them are an interrupted run's and never read).</summary>
+public sealed record SegmentRecord(int Id, long Windows);
+
+/// <summary>
+/// The index's SQLite database (<c>index.db</c>): settings, files and segments. Written in WAL mode, one transaction per
+/// indexed file, so readers see the last committed state and are never blocked by the indexer.
+/// </summary>
+internal sealed class IndexCatalog : IDisposable
+{
+    public const string FileName = "index.db";
+
+    private readonly SqliteConnection _connection;
+    private readonly string _source;
+
+    private IndexCatalog(SqliteConnection connection, string source)
+    {
+        _connection = connection;
+        _source = source;
+    }
+
+    /// <summary>Opens (creating when <paramref name="write"/>) the catalog in <paramref name="folder"/>.</summary>
+    public static IndexCatalog Open(string folder, bool write)
+    {
+        var path = System.IO.Path.Combine(folder, FileName);
+        if (!write && !File.Exists(path))
+        {
+            throw new FlamException($"'{folder}' is not an index (no {FileName}); build one with: flam index add AUDIO... --index {folder}");
+        }
+        SqliteConnection? connection = null;
+        try
+        {
+            connection = Connect(path, write ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadOnly, immutable: false);
+            if (write)
+            {
+                Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+                Execute(connection, """
+                    CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, windows INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS files(
+                        id INTEGER PRIMARY KEY, path TEXT NOT NULL, full_path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
+                        modified INTEGER NOT NULL, sha256 TEXT NOT NULL, samples INTEGER NOT NULL, segment INTEGER NOT NULL,
+                        first_window INTEGER NOT NULL, windows INTEGER NOT NULL);
+                    """);
+            }
+            else
+            {
+                // Fails here, not at the first query, when the folder's WAL files cannot be made (a read-only folder).
+                Execute(connection, "SELECT count(*) FROM meta;");
+            }
+            return new IndexCatalog(connection, folder);
+        }
+        catch (SqliteException e) when (!write && e.SqliteErrorCode is 8 or 14)
+        {
+            // SQLITE_READONLY / SQLITE_CANTOPEN: a read-only folder where the WAL's shared-memory file cannot be created.
+            // Nobody can be writing there, so the database is opened as immutable.
+            connection?.Dispose();
+            connection = Connect(path, SqliteOpenMode.ReadOnly, immutable: true);
+            return new IndexCatalog(connection, folder);
+        }
+        catch (SqliteException e)
+        {
+            connection?.Dispose();
+            throw Damaged(folder, e);
+        }
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode, bool immutable)
+    {
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 30 };
+        if (immutable)
+        {
+            builder.DataSource = "file:" + Uri.EscapeDataString(path).Replace("%2F", "/", StringComparison.Ordinal) + "?immutable=1";
+        }
+        var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static FlamException Damaged(string folder, SqliteException e) =>
+        new($"The index database '{System.IO.Path.Combine(folder, FileName)}' cannot be used: {e.Message}", e);
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SqliteException e)
+        {
+            throw Damaged(_source, e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns.</summary>
+    public void InTransaction(Action<SqliteTransaction> work) => Guard(() =>
+    {
+        using var transaction = _connection.BeginTransaction();
+        work(transaction);
+        transaction.Commit();
+        return 0;
+    });
+
+    public Dictionary<string, string> Meta() => Guard(() =>
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT key, value FROM meta";
+        using var reader = command.ExecuteReader();
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
+        return meta;
+    });
+
+    public void WriteMeta(SqliteTransaction transaction, IReadOnlyDictionary<string, string> meta)
+    {
+        foreach (var (key, value) in meta)
+        {
+            Run(transaction, "INSERT OR REPLACE INTO meta(key, value) VALUES ($k, $v)", ("$k", key), ("$v", value));
+        }
+    }
+
+    public List<SegmentRecord> Segments() => Guard(() =>
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id, windows FROM segments ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var segments = new List<SegmentRecord>();
+        while (reader.Read()) segments.Add(new SegmentRecord(reader.GetInt32(0), reader.GetInt64(1)));
+        return segments;
+    });
+
+    public List<IndexedFile> Files() => Guard(() =>
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id, path, full_path, size, modified, sha256, samples, segment, first_window, windows FROM files ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var files = new List<IndexedFile>();
+        while (reader.Read())
+        {
+            files.Add(new IndexedFile(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5),
+                reader.GetInt64(6), reader.GetInt32(7), reader.GetInt64(8), reader.GetInt32(9)));
+        }
+        return files;
+    });
+
+    public void SetSegmentWindows(SqliteTransaction transaction, int segment, long windows) =>
+        Run(transaction, "INSERT INTO segments(id, windows) VALUES ($id, $w) ON CONFLICT(id) DO UPDATE SET windows = $w", ("$id", segment), ("$w", windows));
+
+    public void DeleteFile(SqliteTransaction transaction, string fullPath) =>
+        Run(transaction, "DELETE FROM files WHERE full_path = $p", ("$p", fullPath));
+
+    public void InsertFile(SqliteTransaction transaction, IndexedFile file) =>
+        Run(transaction, """
+            INSERT INTO files(path, full_path, size, modified, sha256, samples, segment, first_window, windows)
+            VALUES ($path, $full, $size, $modified, $sha, $samples, $segment, $first, $windows)
+            """,
+            ("$path", file.Path), ("$full", file.FullPath), ("$size", file.Size), ("$modified", file.ModifiedTicks), ("$sha", file.Sha256),
+            ("$samples", file.Samples), ("$segment", file.Segment), ("$first", file.FirstWindow), ("$windows", file.Windows));
+
+    public void UpdateStat(SqliteTransaction transaction, string fullPath, string path, long size, long modified) =>
+        Run(transaction, "UPDATE files SET path = $path, size = $size, modified = $modified WHERE full_path = $full",
+            ("$path", path), ("$size", size), ("$modified", modified), ("$full", fullPath));
+
+    private void Run(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Moves the WAL's content into the database file (at the end of a run), so the folder is one file plus segments.</summary>
+    public void Checkpoint() => Guard(() =>
+    {
+        Execute(_connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        return 0;
+    });
+
+    public void Dispose() => _connection.Dispose();
+}

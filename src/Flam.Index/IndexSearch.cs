@@ -1,0 +1,160 @@
+using Flam.Inference;
+
+namespace Flam.Index;
+
+/// <summary>One found moment: an event of one query in one indexed file.</summary>
+/// <param name="Query">The query (text, or the example's name).</param>
+/// <param name="File">The file as given to <c>index add</c>.</param>
+/// <param name="Onset">Start in seconds.</param>
+/// <param name="Offset">End in seconds.</param>
+/// <param name="Max">Highest smoothed frame score inside the event.</param>
+/// <param name="Mean">Mean smoothed frame score inside the event.</param>
+public sealed record SearchHit(string Query, string File, double Onset, double Offset, float Max, float Mean);
+
+/// <summary>Scores a file's stored embeddings (<c>windows × frames × d</c> values, <c>windows</c>) as <c>[windows, 1, frames]</c>.</summary>
+public delegate float[,,] WindowScorer(float[] embeddings, int windows);
+
+/// <summary>What a search looked at, for benchmarks and <c>--verbose</c> output.</summary>
+/// <param name="WindowsRead">Windows whose frames were read to find the best ones.</param>
+/// <param name="FilesScored">Files whose every window was scored exactly.</param>
+/// <param name="Rounds">Candidate rounds (each four times the previous candidates).</param>
+public sealed record SearchStatistics(long WindowsRead, int FilesScored, int Rounds);
+
+/// <summary>
+/// Finds the best events of a query in an index, exactly as the detector would from the stored embeddings.
+/// The query is a direction in the frame space (a text embedding, or an example's); a frame's score rises with its dot
+/// product with it (the calibrated probability is increasing in the cosine), so:
+/// (1) windows are ranked best-first by an upper bound of their best frame (the window keys of <see cref="IndexLayout"/>),
+/// and the frames of a window are read only while its bound can still beat the K-th best frame found;
+/// (2) every file holding one of the K best windows is scored exactly, window by window (<see cref="WindowScorer"/>),
+/// averaged, median-filtered and cut into events as <c>flam detect</c> does (<see cref="WindowAverager"/>);
+/// (3) windows outside those files score at most what the K-th window does, so once <c>top</c> events score at least
+/// that, no better event is left; else K grows fourfold and the search goes on.
+/// </summary>
+/// <param name="index">The index to search.</param>
+/// <param name="firstCandidates">Candidate windows of the first round (at least twice <c>top</c>); more make a second round rarer.</param>
+public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = IndexSearch.DefaultFirstCandidates)
+{
+    /// <summary>Default candidate windows of the first round.</summary>
+    public const int DefaultFirstCandidates = 64;
+
+    /// <summary>The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>.</summary>
+    public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top) =>
+        Search(query, direction, score, options, top, out _);
+
+    /// <summary>As <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/>, also telling what was read.</summary>
+    public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        var layout = index.Layout;
+        if (direction.Length != layout.Dimension)
+        {
+            throw new ArgumentException($"The query has {direction.Length} values; the index stores {layout.Dimension}.", nameof(direction));
+        }
+        var total = index.Windows;
+        var starts = index.WindowStarts;
+        var norm = MathF.Sqrt(VectorCodec.DotFloat(direction, direction));
+
+        // Upper bounds of every window's best frame, best first.
+        var bounds = new float[total];
+        var order = new int[total];
+        Parallel.For(0, index.Files.Count, f =>
+        {
+            for (var w = 0; w < index.Files[f].Windows; w++)
+            {
+                bounds[starts[f] + w] = -layout.UpperBound(index.Key(f, w), direction, norm);
+                order[starts[f] + w] = (int)(starts[f] + w);
+            }
+        });
+        Array.Sort(bounds, order);
+
+        var fileOf = new int[total];
+        for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
+
+        var read = new List<(int Window, float Value)>(); // every window whose frames were read, with its best frame
+        var scorer = new RangeScorer(index, score, options, query);
+        var hits = new List<SearchHit>();
+        var next = 0;
+        var rounds = 0;
+        for (var candidates = Math.Max(firstCandidates, 2 * top); ; candidates *= 4)
+        {
+            rounds++;
+            var best = new PriorityQueue<int, float>(); // min-heap of the K best windows read so far
+            foreach (var (window, value) in read)
+            {
+                best.Enqueue(window, value);
+                if (best.Count > candidates) best.Dequeue();
+            }
+            while (next < total && !(best.Count >= candidates && -bounds[next] <= PeekPriority(best)))
+            {
+                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than waiting.
+                var block = order.AsSpan(next, (int)Math.Min(ReadBlock, total - next)).ToArray();
+                var values = new float[block.Length];
+                Parallel.For(0, block.Length, i =>
+                {
+                    var f = fileOf[block[i]];
+                    values[i] = layout.Frames.MaxDot(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, direction);
+                });
+                next += block.Length;
+                for (var i = 0; i < block.Length; i++)
+                {
+                    read.Add((block[i], values[i]));
+                    best.Enqueue(block[i], values[i]);
+                    if (best.Count > candidates) best.Dequeue();
+                }
+            }
+            // Fewer than K windows in all: every window is a candidate, every file is scored.
+            var complete = best.Count < candidates;
+            var kth = best.Count > 0 ? PeekElement(best) : -1;
+            scorer.Score(best.UnorderedItems.Select(item => (fileOf[item.Element], (int)(item.Element - starts[fileOf[item.Element]]))));
+            hits = [.. scorer.Hits().OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset)];
+            if (complete || kth < 0)
+            {
+                break;
+            }
+            // Every window not yet scored reaches at most what the K-th best window reaches.
+            var bound = scorer.WindowMax(fileOf[kth], (int)(kth - starts[fileOf[kth]]));
+            if (bound <= options.Threshold || hits.Count(h => h.Max >= bound) >= top)
+            {
+                break;
+            }
+        }
+        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds);
+        return hits.Take(top).ToList();
+    }
+
+    /// <summary>Windows whose best frame is computed together.</summary>
+    private const int ReadBlock = 256;
+
+    private static float PeekPriority(PriorityQueue<int, float> queue) => queue.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
+
+    private static int PeekElement(PriorityQueue<int, float> queue) => queue.TryPeek(out var element, out _) ? element : -1;
+
+    /// <summary>
+    /// The detection of <paramref name="query"/> in indexed file <paramref name="file"/> (its position in
+    /// <see cref="AudioIndexReader.Files"/>) from its stored embeddings: what <c>flam detect</c> gives with the index's window grid.
+    /// </summary>
+    public DetectionResult Detect(int file, string query, WindowScorer score, DetectionOptions options)
+    {
+        var record = index.Files[file];
+        var averager = new WindowAverager(options, [query]);
+        averager.Add(Enumerable.Range(0, record.Windows).Select(w => (long)w * options.HopFrames).ToArray(), score(index.Embeddings(file), record.Windows));
+        return averager.Finish(record.Path, record.Samples);
+    }
+
+    /// <summary>Scores stored frames by their dot product with <paramref name="direction"/> (a unit vector): the cosine similarity of query by example.</summary>
+    public WindowScorer Similarity(float[] direction) => (embeddings, windows) =>
+    {
+        var d = index.Layout.Dimension;
+        var frames = index.Layout.FramesPerWindow;
+        var scores = new float[windows, 1, frames];
+        for (var w = 0; w < windows; w++)
+        {
+            for (var k = 0; k < frames; k++)
+            {
+                scores[w, 0, k] = VectorCodec.DotFloat(embeddings.AsSpan((w * frames + k) * d, d), direction);
+            }
+        }
+        return scores;
+    };
+}

@@ -1,0 +1,149 @@
+using Flam.Index;
+using Flam.Inference;
+
+namespace Flam.Tests.Index;
+
+/// <summary>
+/// The best-first search against brute force: scoring every file of the index and taking the best events must give the
+/// same hits for every <c>top</c>, with overlapping (5 s) and adjacent (10 s) windows and every storage.
+/// </summary>
+public sealed class IndexSearchTests
+{
+    private static float[] Direction(int seed)
+    {
+        var random = new Random(seed);
+        var v = Enumerable.Range(0, IndexTestData.Dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var norm = MathF.Sqrt(v.Sum(x => x * x));
+        return [.. v.Select(x => x / norm)];
+    }
+
+    private static string BuildIndex(TempFolder temp, IndexSettings settings)
+    {
+        var seconds = new[] { 3.0, 12, 23, 41, 9.7, 30, 55, 18, 310, 207 };
+        for (var i = 0; i < seconds.Length; i++)
+        {
+            IndexTestData.WriteClip(temp[$"audio/clip{i}.wav"], seconds[i], seed: i + 1);
+        }
+        IndexTestData.Add(temp["index"], settings, temp["audio"]);
+        return temp["index"];
+    }
+
+    [Theory]
+    [InlineData(VectorStorage.Float32, 10.0)]
+    [InlineData(VectorStorage.Float32, 5.0)]
+    [InlineData(VectorStorage.Int8, 10.0)]
+    [InlineData(VectorStorage.Float16, 5.0)]
+    public void Best_first_search_equals_scoring_every_file(VectorStorage storage, double hop)
+    {
+        using var temp = new TempFolder();
+        using var reader = AudioIndexReader.Open(BuildIndex(temp, IndexTestData.Settings(storage, hop)));
+        Assert.True(reader.Windows > 20, "the index must have more windows than the first round takes, or nothing is pruned");
+        var options = reader.Settings.Detection(threshold: 0.5, medianFrames: 3);
+        for (var seed = 0; seed < 6; seed++)
+        {
+            // A stored frame's direction, turned a little: a query that some frames match well and most do not.
+            var frame = reader.Embeddings(seed % reader.Files.Count).AsSpan(5 * IndexTestData.Dimension, IndexTestData.Dimension).ToArray();
+            var direction = Direction(seed).Zip(frame, (r, a) => a + 0.3f * r).ToArray();
+            var norm = MathF.Sqrt(direction.Sum(x => x * x));
+            direction = [.. direction.Select(x => x / norm)];
+            // One candidate window in the first round, so the rounds and the stopping rule are exercised.
+            var search = new IndexSearch(reader, firstCandidates: 1);
+            var score = search.Similarity(direction);
+            var brute = Enumerable.Range(0, reader.Files.Count)
+                .SelectMany(f => search.Detect(f, "q", score, options).Queries[0].Events.Select(e => (reader.Files[f].Path, e.Onset, e.Offset, e.Max)))
+                .OrderByDescending(h => h.Max).ToList();
+            Assert.True(brute.Count > 10, $"seed {seed}: too few events ({brute.Count}) to compare");
+            foreach (var top in new[] { 1, 3, 10, brute.Count + 5 })
+            {
+                var hits = search.Search("q", direction, score, options, top);
+                Assert.Equal(brute.Take(top).Select(h => h.Max), hits.Select(h => h.Max));
+                Assert.Equal(brute.Take(top).Select(h => (h.Path, h.Onset, h.Offset)), hits.Select(h => (h.File, h.Onset, h.Offset)));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(10.0, 3)]
+    [InlineData(5.0, 3)]
+    [InlineData(5.0, 7)]
+    public void Scoring_the_windows_around_any_one_window_finds_the_whole_files_events_there(double hop, int median)
+    {
+        using var temp = new TempFolder();
+        // Loudness changing slowly (a period of about 50 s) and fast: long events that outgrow a range, and short ones.
+        IndexTestData.WriteClip(temp["audio/long.wav"], 243, seed: 4, rate: 0.04);
+        IndexTestData.Add(temp["index"], IndexTestData.Settings(VectorStorage.Float32, hop), temp["audio"]);
+        using var reader = AudioIndexReader.Open(temp["index"]);
+        var search = new IndexSearch(reader);
+        var checkedEvents = 0;
+        for (var seed = 0; seed < 3; seed++)
+        {
+            var frame = reader.Embeddings(0).AsSpan((40 + 97 * seed) * IndexTestData.Dimension, IndexTestData.Dimension).ToArray();
+            var score = search.Similarity(frame);
+            // The threshold at the 40th percentile of the frames: events of many lengths, some longer than a range.
+            var values = search.Detect(0, "q", score, reader.Settings.Detection(0.5, 1)).Queries[0].Probabilities.Order().ToArray();
+            var options = reader.Settings.Detection(threshold: Math.Max(0.05, values[values.Length * 4 / 10]), medianFrames: median);
+            var whole = search.Detect(0, "q", score, options).Queries[0].Events;
+            Assert.True(whole.Count >= 3, $"seed {seed}: only {whole.Count} events");
+            for (var w = 0; w < reader.Files[0].Windows; w++)
+            {
+                var ranges = new RangeScorer(reader, score, options, "q");
+                ranges.Score([(0, w)]);
+                var found = ranges.Hits().Select(h => (h.Onset, h.Offset, h.Max, h.Mean)).ToList();
+                var all = whole.Select(e => (e.Onset, e.Offset, e.Max, e.Mean)).ToList();
+                Assert.All(found, h => Assert.Contains(h, all));
+                var start = w * options.HopSeconds;
+                foreach (var e in whole.Where(e => e.Onset < start + options.WindowSeconds && e.Offset > start))
+                {
+                    Assert.Contains((e.Onset, e.Offset, e.Max, e.Mean), found);
+                    checkedEvents++;
+                }
+            }
+        }
+        Assert.True(checkedEvents > 20, $"only {checkedEvents} events checked");
+    }
+
+    [Fact]
+    public void Compact_storage_stays_close_to_float32()
+    {
+        using var exact = new TempFolder();
+        using var int8 = new TempFolder();
+        using var half = new TempFolder();
+        using var exactReader = AudioIndexReader.Open(BuildIndex(exact, IndexTestData.Settings(VectorStorage.Float32)));
+        using var int8Reader = AudioIndexReader.Open(BuildIndex(int8, IndexTestData.Settings(VectorStorage.Int8)));
+        using var halfReader = AudioIndexReader.Open(BuildIndex(half, IndexTestData.Settings(VectorStorage.Float16)));
+        var options = exactReader.Settings.Detection(0.5, 1);
+        foreach (var (reader, tolerance) in new[] { (int8Reader, 0.01), (halfReader, 0.002) })
+        {
+            var worst = 0.0;
+            for (var seed = 0; seed < 3; seed++)
+            {
+                var direction = Direction(seed);
+                for (var f = 0; f < exactReader.Files.Count; f++)
+                {
+                    var expected = new IndexSearch(exactReader).Detect(f, "q", new IndexSearch(exactReader).Similarity(direction), options).Queries[0].Probabilities;
+                    var actual = new IndexSearch(reader).Detect(f, "q", new IndexSearch(reader).Similarity(direction), options).Queries[0].Probabilities;
+                    worst = Math.Max(worst, expected.Zip(actual, (a, b) => (double)Math.Abs(a - b)).Max());
+                }
+            }
+            Assert.True(worst < tolerance, $"{reader.Settings.Storage}: largest frame difference {worst:G3} exceeds {tolerance}");
+        }
+    }
+
+    [Fact]
+    public void Int8_records_take_d_plus_4_bytes_and_decode_to_unit_vectors()
+    {
+        var codec = new VectorCodec(VectorStorage.Int8, 512);
+        Assert.Equal(516, codec.RecordBytes);
+        var random = new Random(5);
+        var v = Enumerable.Range(0, 512).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var norm = MathF.Sqrt(v.Sum(x => x * x));
+        v = [.. v.Select(x => x / norm)];
+        var record = new byte[codec.RecordBytes];
+        codec.Encode(v, record);
+        var decoded = new float[512];
+        codec.Decode(record, decoded);
+        Assert.Equal(1.0, Math.Sqrt(decoded.Sum(x => (double)x * x)), 5);
+        Assert.Equal(v.Zip(decoded, (a, b) => (double)a * b).Sum(), codec.Dot(record, v), 4);
+        Assert.True(v.Zip(decoded, (a, b) => Math.Abs(a - b)).Max() < 0.01);
+    }
+}
