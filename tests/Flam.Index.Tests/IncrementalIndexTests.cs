@@ -5,9 +5,9 @@ namespace Flam.Tests.Index;
 /// <summary><c>index add</c> again: unchanged files are skipped, touched ones re-hashed only, changed ones re-encoded, deleted ones dropped.</summary>
 public sealed class IncrementalIndexTests
 {
-    private static (TempFolder Temp, string Audio, string Index) ThreeClips()
+    private static (TempDirectory Temp, string Audio, string Index) ThreeClips()
     {
-        var temp = new TempFolder();
+        var temp = FixturePaths.NewTempDirectory();
         IndexTestData.WriteClip(temp["audio/a.wav"], 4, 1);
         IndexTestData.WriteClip(temp["audio/sub/b.wav"], 14, 2);
         IndexTestData.WriteClip(temp["audio/c.wav"], 21, 3);
@@ -57,7 +57,7 @@ public sealed class IncrementalIndexTests
         Assert.Equal("ok", summary.State);
 
         // The re-encoded file gives the vectors of a fresh index of the same audio.
-        using var fresh = new TempFolder();
+        using var fresh = FixturePaths.NewTempDirectory();
         IndexTestData.Add(fresh.Path, IndexTestData.Settings(), temp["audio/sub/b.wav"]);
         using var freshReader = AudioIndexReader.Open(fresh.Path);
         Assert.Equal(freshReader.Embeddings(0), reader.Embeddings(reader.Files.ToList().FindIndex(f => f.Path.EndsWith("b.wav", StringComparison.Ordinal))));

@@ -8,9 +8,9 @@ namespace Flam.Tests.Index;
 /// <summary>Two writers, other models, interrupted and damaged segments, a damaged database and a read-only index.</summary>
 public sealed class IndexSafetyTests
 {
-    private static (TempFolder Temp, string Audio, string Index) Indexed()
+    private static (TempDirectory Temp, string Audio, string Index) Indexed()
     {
-        var temp = new TempFolder();
+        var temp = FixturePaths.NewTempDirectory();
         IndexTestData.WriteClip(temp["audio/a.wav"], 14, 1);
         IndexTestData.WriteClip(temp["audio/b.wav"], 26, 2);
         IndexTestData.WriteClip(temp["audio/c.wav"], 8, 3);

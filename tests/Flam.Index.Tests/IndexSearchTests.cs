@@ -17,7 +17,7 @@ public sealed class IndexSearchTests
         return [.. v.Select(x => x / norm)];
     }
 
-    private static string BuildIndex(TempFolder temp, IndexSettings settings)
+    private static string BuildIndex(TempDirectory temp, IndexSettings settings)
     {
         var seconds = new[] { 3.0, 12, 23, 41, 9.7, 30, 55, 18, 310, 207 };
         for (var i = 0; i < seconds.Length; i++)
@@ -35,7 +35,7 @@ public sealed class IndexSearchTests
     [InlineData(VectorStorage.Float16, 5.0)]
     public void Best_first_search_equals_scoring_every_file(VectorStorage storage, double hop)
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         using var reader = AudioIndexReader.Open(BuildIndex(temp, IndexTestData.Settings(storage, hop)));
         Assert.True(reader.Windows > 20, "the index must have more windows than the first round takes, or nothing is pruned");
         var options = reader.Settings.Detection(threshold: 0.5, medianFrames: 3);
@@ -68,7 +68,7 @@ public sealed class IndexSearchTests
     [InlineData(5.0, 7)]
     public void Scoring_the_windows_around_any_one_window_finds_the_whole_files_events_there(double hop, int median)
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         // Loudness changing slowly (a period of about 50 s) and fast: long events that outgrow a range, and short ones.
         IndexTestData.WriteClip(temp["audio/long.wav"], 243, seed: 4, rate: 0.04);
         IndexTestData.Add(temp["index"], IndexTestData.Settings(VectorStorage.Float32, hop), temp["audio"]);
@@ -105,9 +105,9 @@ public sealed class IndexSearchTests
     [Fact]
     public void Compact_storage_stays_close_to_float32()
     {
-        using var exact = new TempFolder();
-        using var int8 = new TempFolder();
-        using var half = new TempFolder();
+        using var exact = FixturePaths.NewTempDirectory();
+        using var int8 = FixturePaths.NewTempDirectory();
+        using var half = FixturePaths.NewTempDirectory();
         using var exactReader = AudioIndexReader.Open(BuildIndex(exact, IndexTestData.Settings(VectorStorage.Float32)));
         using var int8Reader = AudioIndexReader.Open(BuildIndex(int8, IndexTestData.Settings(VectorStorage.Int8)));
         using var halfReader = AudioIndexReader.Open(BuildIndex(half, IndexTestData.Settings(VectorStorage.Float16)));

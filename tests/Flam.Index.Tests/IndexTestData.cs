@@ -4,23 +4,6 @@ using Flam.IO;
 
 namespace Flam.Tests.Index;
 
-/// <summary>A temporary folder deleted (read-only bits and all) when the test ends.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = FixturePaths.NewTempDirectory();
-
-    public string this[string name] => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
-        {
-            entry.Attributes &= ~FileAttributes.ReadOnly;
-        }
-        Directory.Delete(Path, recursive: true);
-    }
-}
-
 /// <summary>
 /// Small indexes without a network: WAV files at 8 kHz, and an encoder whose frame embeddings are a fixed function of each
 /// frame's samples, so identical audio gives identical vectors and different audio different ones.

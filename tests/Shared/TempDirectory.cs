@@ -17,6 +17,9 @@ internal sealed class TempDirectory : IDisposable
     /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
+    /// <summary>The path of <paramref name="name"/> inside the folder.</summary>
+    public string this[string name] => System.IO.Path.Combine(Path, name);
+
     public static implicit operator string(TempDirectory directory) => directory.Path;
 
     public override string ToString() => Path;

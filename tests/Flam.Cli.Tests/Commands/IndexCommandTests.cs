@@ -31,7 +31,7 @@ public sealed class IndexCommandTests
     }
 
     /// <summary>Noise clips of the given lengths (48 kHz) in <c>audio/</c>, with a louder burst at a seed-dependent place.</summary>
-    private static string Clips(TempFolder temp, params double[] seconds)
+    private static string Clips(TempDirectory temp, params double[] seconds)
     {
         for (var i = 0; i < seconds.Length; i++)
         {
@@ -73,7 +73,7 @@ public sealed class IndexCommandTests
     [Fact]
     public async Task Search_with_float32_storage_finds_exactly_the_events_detect_finds_in_every_file()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 3, 12, 23, 7.5);
         string[] queries = ["-q", "people play a game", "-q", "time"];
         var add = await Flam(["index", "add", audio, "--index", temp["index"], "--storage", "float32", "--hop", "5", .. ModelArgs()]);
@@ -105,7 +105,7 @@ public sealed class IndexCommandTests
     [Fact]
     public async Task A_second_add_encodes_nothing_and_info_tells_what_the_index_holds()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 4, 14, 21);
         Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
         var again = await Flam(["index", "add", audio, "--index", temp["index"]]);
@@ -128,7 +128,7 @@ public sealed class IndexCommandTests
     [Fact]
     public async Task Search_writes_the_pinned_json_and_cuts_clips_and_a_missing_file_stops_the_clips()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 12, 23);
         Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
         var search = await Flam(["search", "time", "--index", temp["index"], "--threshold", "1e-6", "--top", "5", "--export-clips", temp["clips"], "--context", "0.5"]);
@@ -157,7 +157,7 @@ public sealed class IndexCommandTests
     [Fact]
     public async Task Search_like_an_example_ranks_the_example_itself_first()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 12, 23, 9);
         Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
         var example = temp["audio/clip01.wav"] + "@10";
@@ -174,7 +174,7 @@ public sealed class IndexCommandTests
     [Fact]
     public async Task Another_model_and_a_missing_index_are_clear_errors()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 4);
         Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
         var other = await Flam(["index", "add", audio, "--index", temp["index"]]); // the shipped default model
@@ -190,7 +190,7 @@ public sealed class IndexCommandTests
     [Fact]
     public async Task A_second_indexer_is_refused_while_one_runs()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 60, 60, 60, 60);
         using var first = CliProcess.Start(["index", "add", audio, "--index", temp["index"], .. ModelArgs()]);
         var stderr = first.StandardError.ReadToEndAsync();
@@ -230,7 +230,7 @@ public sealed class IndexCommandTests
     [Fact]
     public void Index_add_killed_twice_then_rerun_equals_an_uninterrupted_run()
     {
-        using var temp = new TempFolder();
+        using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, [.. Enumerable.Repeat(31.0, 12)]);
         string[] Args(string index) => ["index", "add", audio, "--index", index, .. ModelArgs()];
         var killed = temp["killed"];
