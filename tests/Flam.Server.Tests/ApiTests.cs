@@ -239,6 +239,85 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode); // the page itself holds no data
     }
 
+    [Fact]
+    public async Task Live_scores_the_zero_padded_last_window_every_hop_and_reports_threshold_crossings()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        await socket.ConnectAsync(new Uri(Client.BaseAddress!.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "api/live"), CancellationToken.None);
+        string[] queries = ["a bell", "rain"];
+        await SendText(socket, JsonSerializer.Serialize(new { sampleRate = 16000, format = "s16le", queries, threshold = 0.001 }));
+        var ready = await ReceiveJson(socket);
+        Assert.Equal("ready", ready.GetProperty("type").GetString());
+        Assert.Equal(0.625, ready.GetProperty("hop_seconds").GetDouble(), 9);
+
+        // Three hops of 10 000 samples (0.625 s at 16 kHz), each one binary message: one scoring each.
+        var audio = ServerFixture.Recording(30000.0 / 16000, 16000, seed: 9);
+        var pcm = audio.Select(x => (short)Math.Round(x * 32767)).ToArray();
+        var messages = new List<JsonElement>();
+        for (var hop = 0; hop < 3; hop++)
+        {
+            var bytes = new byte[20000];
+            for (var i = 0; i < 10000; i++) BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(2 * i), pcm[hop * 10000 + i]);
+            await socket.SendAsync(bytes, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+            do
+            {
+                messages.Add(await ReceiveJson(socket));
+            }
+            while (messages[^1].GetProperty("type").GetString() != "frames" || messages.Count(m => m.GetProperty("type").GetString() == "frames") <= hop);
+        }
+        var frames = messages.Where(m => m.GetProperty("type").GetString() == "frames").ToList();
+        Assert.Equal([0, 0.625, 1.25], frames.Select(f => f.GetProperty("t").GetDouble()));
+        // Every frame is above 0.001: each query starts once, at 0 s, and never stops.
+        var events = messages.Where(m => m.GetProperty("type").GetString() == "event").ToList();
+        Assert.Equal(queries, events.Select(e => e.GetProperty("query").GetString()));
+        Assert.All(events, e => Assert.Equal(("start", 0.0), (e.GetProperty("state").GetString(), e.GetProperty("t").GetDouble())));
+
+        // The last message holds the two newest frames of the model window ending now: zeros, then all 30 000 samples.
+        var window = new float[160000];
+        for (var i = 0; i < 30000; i++) window[130000 + i] = pcm[i] / 32768f;
+        using var scorer = new Flam.Inference.FlamFrameScorer(server.Model.Model, server.Model.Tokenizer);
+        var expected = scorer.Score([Flam.Audio.Resampler.Resample(window, 16000, 48000)], queries);
+        var frameCount = expected.GetLength(2);
+        for (var q = 0; q < 2; q++)
+        {
+            var got = frames[2].GetProperty("probabilities").GetProperty(queries[q]).EnumerateArray().Select(p => p.GetDouble()).ToArray();
+            Assert.Equal(2, got.Length);
+            Assert.Equal(expected[0, q, frameCount - 2], got[0], 4);
+            Assert.Equal(expected[0, q, frameCount - 1], got[1], 4);
+        }
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Live_refuses_a_bad_first_message_with_an_error()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        await socket.ConnectAsync(new Uri(Client.BaseAddress!.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "api/live"), CancellationToken.None);
+        await SendText(socket, JsonSerializer.Serialize(new { sampleRate = 16000, format = "mp3", queries = new[] { "a bell" } }));
+        var error = await ReceiveJson(socket);
+        Assert.Equal("error", error.GetProperty("type").GetString());
+        Assert.Contains("'format'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var buffer = new byte[256];
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, (await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType);
+    }
+
+    private static Task SendText(System.Net.WebSockets.WebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private static async Task<JsonElement> ReceiveJson(System.Net.WebSockets.WebSocket socket)
+    {
+        var buffer = new byte[1 << 16];
+        using var text = new MemoryStream();
+        System.Net.WebSockets.WebSocketReceiveResult received;
+        do
+        {
+            received = await socket.ReceiveAsync(buffer, new CancellationTokenSource(TimeSpan.FromMinutes(1)).Token);
+            text.Write(buffer, 0, received.Count);
+        }
+        while (!received.EndOfMessage);
+        return JsonDocument.Parse(text.ToArray()).RootElement.Clone();
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:5055")]
     [InlineData("http://*:5055")]
