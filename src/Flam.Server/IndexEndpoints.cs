@@ -126,13 +126,10 @@ internal static class IndexEndpoints
 
     private static IResult Metadata(ServerState state, long id)
     {
-        if (state.Index is not { } index)
+        var (index, f, problem) = Lookup(state, id);
+        if (problem is not null)
         {
-            return NoIndex();
-        }
-        if (Find(index, id) is not { } f)
-        {
-            return UnknownFile(id);
+            return problem;
         }
         var file = index.Files[f];
         return ServerState.Json(new JsonObject
@@ -150,13 +147,10 @@ internal static class IndexEndpoints
 
     private static IResult Audio(ServerState state, long id)
     {
-        if (state.Index is not { } index)
+        var (index, f, problem) = Lookup(state, id);
+        if (problem is not null)
         {
-            return NoIndex();
-        }
-        if (Find(index, id) is not { } f)
-        {
-            return UnknownFile(id);
+            return problem;
         }
         var file = index.Files[f];
         return File.Exists(file.FullPath)
@@ -190,13 +184,10 @@ internal static class IndexEndpoints
 
     private static async Task<IResult> Spectrogram(ServerState state, long id, int? width, int? height, CancellationToken cancel)
     {
-        if (state.Index is not { } index)
+        var (index, f, problem) = Lookup(state, id);
+        if (problem is not null)
         {
-            return NoIndex();
-        }
-        if (Find(index, id) is not { } f)
-        {
-            return UnknownFile(id);
+            return problem;
         }
         var (w, h) = (width ?? 800, height ?? 64);
         if (w is < 16 or > 4096 || h is < 8 or > 1024)
@@ -222,6 +213,12 @@ internal static class IndexEndpoints
         using var logMel = frontEnd.Transform(blocks);
         return state.Renderer(logMel.data<float>().ToArray(), (int)logMel.shape[0], options.MelBins, (double)options.HopLength / options.SampleRate, width, height);
     }
+
+    /// <summary>The index and the position of file <paramref name="id"/> in it, or the 404 problem when either is missing.</summary>
+    private static (AudioIndexReader Index, int File, IResult? Problem) Lookup(ServerState state, long id) =>
+        state.Index is not { } index ? (null!, -1, NoIndex())
+        : Find(index, id) is { } f ? (index, f, null)
+        : (index, -1, UnknownFile(id));
 
     /// <summary>The position in <see cref="AudioIndexReader.Files"/> of the file with catalog id <paramref name="id"/>.</summary>
     private static int? Find(AudioIndexReader index, long id)
