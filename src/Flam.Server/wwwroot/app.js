@@ -405,5 +405,17 @@ $('export-labels').addEventListener('click', () => {
   download(stem(entry) + '.labels.txt', rows.map((r) => r + '\n').join(''), 'text/plain');
 });
 
+// Links to a search or a file view: /?q=a+dog&threshold=0.3 searches, /?file=ID&q=…&q=… opens the file with those lanes.
+async function openFromAddress() {
+  const params = new URLSearchParams(location.search);
+  if (params.has('threshold')) $('search-threshold').value = params.get('threshold');
+  if (params.has('file') && params.getAll('q').length > 0) {
+    await openFile(Number(params.get('file')), params.getAll('q'));
+  } else if (params.has('q')) {
+    $('search-query').value = params.get('q');
+    $('search-form').requestSubmit();
+  }
+}
+
 window.addEventListener('resize', () => { if (state.view) refreshView(); });
-loadInfo();
+loadInfo().then(openFromAddress);
