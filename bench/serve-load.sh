@@ -41,7 +41,6 @@ while [ "$(jobs -rp | wc -l)" -gt 1 ]; do
   [ "$rss" -gt "$peak" ] && peak=$rss
   sleep 1
 done
-wait $(jobs -rp | grep -v "^$server$") 2>/dev/null || true
 
 cat "$work"/client*.log | python3 -c '
 import sys, statistics
@@ -57,4 +56,4 @@ for kind in ("search", "detect", "audio"):
     else:
         print(f"{kind:7s} ok 0  errors {errors}")
 '
-echo "server peak RSS (sampled each second): $((peak / 1024)) MB; VmHWM $(awk '/VmHWM/ {print int($2/1024)}' "/proc/$server/status") MB"
+echo "server RSS: peak $((peak / 1024)) MB sampled each second, high-water mark $(awk '/VmHWM/ {print int($2/1024)}' "/proc/$server/status") MB"

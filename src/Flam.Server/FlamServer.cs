@@ -80,10 +80,11 @@ public static class FlamServer
             });
         });
         var state = new ServerState(options, model, renderer, options.Index is null ? null : AudioIndexReader.Open(options.Index));
-        builder.Services.AddSingleton(state);
+        // Created by a factory, so the container disposes it (index mappings, upload folder) with the application.
+        builder.Services.AddSingleton(_ => state);
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(state.Dispose);
+        _ = app.Services.GetRequiredService<ServerState>(); // resolved once, so the container owns and disposes it
         app.Use(SecurityHeaders);
         app.UseExceptionHandler();
         app.UseStatusCodePages();

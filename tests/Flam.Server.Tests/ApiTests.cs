@@ -331,6 +331,14 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         (ServerOptions.Default with { Urls = "http://localhost:5055;http://[::1]:5056" }).Validate();
     }
 
+    [Fact]
+    public async Task Flam_serve_refuses_to_listen_beyond_loopback_without_a_key_before_loading_anything()
+    {
+        var run = await ServerFixture.Cli(["serve", "--urls", "http://0.0.0.0:5999", "--index", server.Index]);
+        Assert.Equal(1, run.Code);
+        Assert.StartsWith("error: --urls http://0.0.0.0:5999 listens beyond this machine: give --api-key", run.Err, StringComparison.Ordinal);
+    }
+
     /// <summary>Content whose second half is sent only when <paramref name="release"/> completes.</summary>
     private sealed class SlowContent(byte[] bytes, Task release) : HttpContent
     {

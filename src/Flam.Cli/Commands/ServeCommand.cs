@@ -3,6 +3,7 @@ using Flam.Cli.Plots;
 using Flam.Index;
 using Flam.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace Flam.Cli.Commands;
 
@@ -72,13 +73,13 @@ internal static class ServeCommand
         stdout.WriteLine($"flam serve: listening on {string.Join(", ", app.Urls)} (model {served.Name}{(settings is null ? "" : $", index {options.Index}")}); Ctrl+C stops");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancel);
+            // The host stops on Ctrl+C and SIGTERM (its console lifetime); the command's token is the other way out.
+            await app.WaitForShutdownAsync(cancel);
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C or SIGTERM: a normal stop.
+            await app.StopAsync(CancellationToken.None);
         }
-        await app.StopAsync(CancellationToken.None);
         return 0;
     }
 }
