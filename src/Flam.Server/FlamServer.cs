@@ -63,7 +63,7 @@ public static class FlamServer
             {
                 context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy",
-                    detail: $"{options.MaxConcurrentDetections} detection(s) are running and {options.MaxQueuedDetections} waiting; try again in {RetryAfterSeconds} s.")
+                    detail: $"Every slot for this kind of request is taken and its queue is full (uploads: {options.MaxConcurrentDetections} running, {options.MaxQueuedDetections} waiting); try again in {RetryAfterSeconds} s.")
                     .ExecuteAsync(context.HttpContext);
             };
             limiter.AddConcurrencyLimiter(DetectPolicy, c =>

@@ -100,6 +100,18 @@ function renderLanes(container, entry, threshold, options = {}) {
     const events = q.events.map((e) => `${fmt(e.onset)}–${fmt(e.offset)} s`).join(', ');
     title.textContent = `${q.query}: ${q.events.length} event(s)${events ? ' — ' + events : ''}`;
     head.append(title);
+    if (options.onSeek) {
+      // Each event is a button too, so playing from it needs no mouse.
+      for (const e of q.events) {
+        const seek = document.createElement('button');
+        seek.type = 'button';
+        seek.className = 'plain';
+        seek.textContent = `▶ ${fmt(e.onset)} s`;
+        seek.setAttribute('aria-label', `Play ${q.query} from ${fmt(e.onset)} s`);
+        seek.addEventListener('click', () => options.onSeek(e.onset));
+        head.append(seek);
+      }
+    }
     if (options.onRemove) {
       const remove = document.createElement('button');
       remove.type = 'button';
