@@ -44,6 +44,7 @@ public static class FlamApp
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 

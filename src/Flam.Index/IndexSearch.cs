@@ -126,6 +126,22 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// <summary>Windows whose best frame is computed together.</summary>
     private const int ReadBlock = 256;
 
+    /// <summary>
+    /// What <c>flam search</c> finds for text queries: the <paramref name="top"/> best events of each distinct query, scored
+    /// with <paramref name="texts"/>, query after query (each best first).
+    /// </summary>
+    public List<SearchHit> SearchTexts(IReadOnlyList<string> queries, TextQueryCache texts, DetectionOptions options, int top)
+    {
+        texts.Prepare(queries);
+        var hits = new List<SearchHit>();
+        foreach (var query in queries.Distinct(StringComparer.Ordinal))
+        {
+            hits.AddRange(Search(query, texts.Embedding(query), (embeddings, windows) => texts.Score(embeddings, windows, index.Settings.FramesPerWindow, [query]),
+                options, top));
+        }
+        return hits;
+    }
+
     private static float PeekPriority(PriorityQueue<int, float> queue) => queue.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
 
     private static int PeekElement(PriorityQueue<int, float> queue) => queue.TryPeek(out var element, out _) ? element : -1;

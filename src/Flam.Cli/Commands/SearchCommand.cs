@@ -84,15 +84,10 @@ internal static class SearchCommand
                 "Leave out --checkpoint to use the index's own model.");
         }
         var search = new IndexSearch(reader);
-        var hits = new List<SearchHit>();
+        List<SearchHit> hits;
         using (var texts = new TextQueryCache(loaded.Model, loaded.Tokenizer, warning => stderr.WriteLine("warning: " + warning)))
         {
-            texts.Prepare(request.Queries);
-            foreach (var query in request.Queries.Distinct(StringComparer.Ordinal))
-            {
-                hits.AddRange(search.Search(query, texts.Embedding(query), (embeddings, windows) => texts.Score(embeddings, windows, settings.FramesPerWindow, [query]),
-                    options, request.Top));
-            }
+            hits = search.SearchTexts(request.Queries, texts, options, request.Top);
         }
         if (examples.Count > 0)
         {

@@ -70,6 +70,19 @@ public static class SpectrogramPlot
         WritePng(plot, path, width, height, overwrite);
     }
 
+    /// <summary>
+    /// A bare spectrogram strip as PNG bytes (no axes, labels or margins: time runs over the whole width), for pages that
+    /// draw their own lanes under it.
+    /// </summary>
+    public static byte[] StripPng(float[] logMel, int frames, int melBins, double frameSeconds, int width, int height)
+    {
+        var plot = new Plot();
+        AddSpectrogram(plot, logMel, frames, melBins, frameSeconds);
+        plot.Axes.Frameless();
+        plot.HideGrid();
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+
     /// <summary>Writes <paramref name="plot"/> as a PNG through <see cref="AtomicFile"/> (never half a file).</summary>
     public static void WritePng(Plot plot, string path, int width, int height, bool overwrite)
     {
