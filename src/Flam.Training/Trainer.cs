@@ -146,6 +146,13 @@ public sealed class Trainer
                 $"use at most {data.ClipCount}.");
         }
         var eventTexts = o.Stage == 2 && o.Batches.NegativeTextsPerClip > 0 ? data.EventTexts.ToList() : [];
+        if (eventTexts.Count > 0 && o.NonsenseTextFraction > 0)
+        {
+            // Made-up texts that share no word with a real one, so none of them is accidentally a sound's name.
+            var realWords = eventTexts.SelectMany(t => t.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var wanted = (int)Math.Ceiling(o.NonsenseTextFraction * eventTexts.Count);
+            eventTexts.AddRange(NonsenseTexts.Generate(2 * wanted, (ulong)o.Seed).Where(t => !t.Split(' ').Any(realWords.Contains)).Take(wanted));
+        }
         var negatives = eventTexts.Count > 0 ? new NegativeTextSampler(eventTexts) : null;
         if (data.SkippedMissingAudio > 0)
         {
