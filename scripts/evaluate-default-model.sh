@@ -21,14 +21,26 @@ mkdir -p "$OUT"
 
 # Frame-level SED on mixtures whose events and backgrounds were never heard in training ("held-out"),
 # and on mixtures of events whose labels never occur in training ("unseen-label").
+# Also the false alarms of queries that name no sound of the set: made-up words, other languages, an empty-ish query.
+absent=(--absent-query "xqzv blorf wug" --absent-query "flimber quandros teth" --absent-query "asdf qwer zxcv"
+  --absent-query "Der Hund bellt laut" --absent-query "直升机在飞" --absent-query "el tren llega tarde" --absent-query ".")
 for set in test unseen-label; do
-  flam eval sed --manifest "$WORK/mixtures-$set/manifest.jsonl" "${model[@]}" -o "$OUT/sed-$set" --force
+  flam eval sed --manifest "$WORK/mixtures-$set/manifest.jsonl" "${absent[@]}" "${model[@]}" -o "$OUT/sed-$set" --force
 done
 
-# Clip-level: zero-shot classification (class = first tag) and retrieval on the held-out labelled clips.
+# Clip-level: zero-shot classification (class = first tag) and retrieval on the held-out labelled clips; and the
+# real-recording proxy: the held-out clips (both held-out splits) of the sources that are recordings of real sounds
+# rather than game or synthesised effects (REAL_SOURCES), and the held-out ambience backgrounds.
+REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket}
+pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
+# (written beside the corpus, whose relative audio paths the manifests use)
+cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$CORPUS/events.real-heldout.jsonl" || true
 for set in test unseen-label; do
   flam eval zeroshot --manifest "$CORPUS/events.$set.jsonl" --template "the sound of {0}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
   flam eval retrieval --manifest "$CORPUS/events.$set.jsonl" "${model[@]}" -o "$OUT/retrieval-$set" --force
+done
+for set in events.real-heldout backgrounds.test; do
+  flam eval zeroshot --manifest "$CORPUS/$set.jsonl" --template "the sound of {0}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
 done
 
 # Paraphrase robustness: every held-out label asked in three wordings (the corpus metadata maps the mixtures'
