@@ -342,7 +342,9 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         {
             if (rel.StartsWith(from, StringComparison.Ordinal))
             {
-                return to + rel[from.Length..];
+                // A target without a trailing '/' names one file for the whole folder (hydrogen's kits: the copyright
+                // file lists each kit's archive, the package installs the kit unpacked).
+                return to.Length == 0 || to.EndsWith('/') ? to + rel[from.Length..] : to;
             }
         }
         return rel;
