@@ -115,7 +115,7 @@ public sealed class CopyrightAndLicenceTests
     {
         var e = Assert.Throws<FlamException>(() => FolderLicences.Parse("LICENSES.md", "# nothing here\n"));
         Assert.Contains("LICENSES.md", e.Message);
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var missing = Assert.Throws<FlamException>(() => FolderLicences.Read(dir));
         Assert.Contains(dir, missing.Message);
     }

@@ -60,7 +60,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void SelectsDeduplicatesLicencesAndWritesMetadata()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var options = Options(temp);
         MakeTheme(options.CacheDirectory);
         var result = Build(options);
@@ -112,7 +112,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void RebuildIsIdenticalAndDropsStaleAudio()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var options = Options(temp);
         MakeTheme(options.CacheDirectory);
         Build(options);
@@ -129,7 +129,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void InnerZipArchivesAreExpandedSelectively()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var options = Options(temp) with { Packages = ["ufoai-sound"] };
         var root = CorpusTestData.FakePackage(options.CacheDirectory, "ufoai-sound",
             "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: The UFO:AI Team\nLicense: GPL-2+\n\nFiles: base/sound/doors/*\nCopyright: Door Person\nLicense: CC-BY-SA-3.0\n");
@@ -155,7 +155,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void LicensedFolderUsesItsTable()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var folder = Path.Combine(temp, "ambience");
         CorpusTestData.WriteWav(Path.Combine(folder, "fireplace.wav"), 12, 150, 0.3);
         CorpusTestData.WriteWav(Path.Combine(folder, "unlisted.wav"), 12, 250, 0.3);
@@ -175,7 +175,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void SameStemInTwoFormatsKeepsDistinctIds()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var options = Options(temp) with { Packages = ["wesnoth-1.16-data"] };
         var root = CorpusTestData.FakePackage(options.CacheDirectory, "wesnoth-1.16-data", "This package was debianized by someone.\nGPL version 2 or later.\n");
         var dir = Path.Combine(root, "usr", "share", "games", "wesnoth", "1.16", "data", "core", "sounds");
@@ -193,7 +193,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void LongSpeechIsNeitherEventNorBackground()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var options = Options(temp) with { Packages = ["asterisk-core-sounds-en-wav"] };
         var root = CorpusTestData.FakePackage(options.CacheDirectory, "asterisk-core-sounds-en-wav",
             "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2003-2010, Allison Smith\nLicense: CC-BY-SA-3.0\n");
@@ -212,7 +212,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void PackageMissingFromCacheWithoutFetchNamesIt()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var e = Assert.Throws<FlamException>(() => Build(Options(temp)));
         Assert.Contains(Theme, e.Message);
         Assert.Contains("fetching is off", e.Message);
@@ -221,7 +221,7 @@ public sealed class CorpusBuilderTests
     [Fact]
     public void CorruptAudioIsListedNotFatal()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var options = Options(temp);
         var dir = MakeTheme(options.CacheDirectory);
         File.WriteAllText(Path.Combine(dir, "broken.wav"), "RIFF....WAVEjunk");
@@ -238,7 +238,7 @@ public sealed class CorpusBuilderTests
     [InlineData(new[] { "corpus", "build", "--labels", "/no/such/labels.tsv", "--offline" }, "/no/such/labels.tsv")]
     public async Task CliRejectsBadInput(string[] args, string expected)
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var full = args.Concat(["--out", Path.Combine(temp, "out"), "--cache", Path.Combine(temp, "cache")]).ToArray();
         var stdout = new StringWriter();
         var stderr = new StringWriter();

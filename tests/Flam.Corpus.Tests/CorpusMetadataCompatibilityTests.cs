@@ -12,7 +12,7 @@ public class CorpusMetadataCompatibilityTests
     [InlineData(CorpusClip.GeneralSource, SourceKind.General)]
     public void SynthesisReadsCorpusLinesWithTheirEffectOrGeneralKind(string source, SourceKind expected)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var clip = new CorpusClip("pkg/dog_01.ogg", "audio/pkg/dog_01.ogg", "audio/pkg/dog_01.ogg", 1.5, "dog barking",
             ["dog barking", "a dog barks"], ["dog", "animal"], source, CorpusClip.EventKind, "train", "pkg", "sounds/dog_01.ogg",
             "sounds/dog", "CC0", "", "table");

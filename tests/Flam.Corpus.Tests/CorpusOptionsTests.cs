@@ -39,7 +39,7 @@ public sealed class CorpusOptionsTests
     [Fact]
     public void ArchiveThatIsNotAZipIsReportedByName()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var archive = Path.Combine(temp, "0snd.pk3");
         File.WriteAllText(archive, "this is not a zip archive");
         var cache = new DebianPackageCache(Path.Combine(temp, "cache"), TextWriter.Null, fetch: false);

@@ -72,7 +72,7 @@ public sealed class PromptTranscriptsTests
     [Fact]
     public void ReadsGzipAndNamesMissingOrCorruptFiles()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var gz = Path.Combine(dir, "core-sounds-en.txt.gz");
         using (var gzip = new GZipStream(File.Create(gz), CompressionLevel.Fastest))
         using (var writer = new StreamWriter(gzip))

@@ -63,7 +63,8 @@ public sealed class TranscribedSpeechBuildTests
     [Fact]
     public void PromptsQuoteTheirTranscriptAndNonSpeechIsLeftOut()
     {
-        var options = Options(FixturePaths.NewTempDirectory());
+        using var temp = FixturePaths.NewTempDirectory();
+        var options = Options(temp);
         MakePrompts(options.CacheDirectory);
         MakeTranscripts(options.CacheDirectory, path => WriteGzip(path, Transcripts));
         var (result, log) = Build(options);
@@ -102,7 +103,8 @@ public sealed class TranscribedSpeechBuildTests
     [MemberData(nameof(Unavailable))]
     public void WithoutTheTranscriptListTheBuildWarnsAndFallsBackToFileNames(string situation, string reason)
     {
-        var options = Options(FixturePaths.NewTempDirectory());
+        using var temp = FixturePaths.NewTempDirectory();
+        var options = Options(temp);
         MakePrompts(options.CacheDirectory);
         if (situation == "list missing from the package")
         {

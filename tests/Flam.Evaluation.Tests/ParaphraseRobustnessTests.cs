@@ -102,9 +102,9 @@ public sealed class ParaphraseRobustnessTests
         Assert.Equal(correlation.Average(), r.MeanCorrelation, 12);
     }
 
-    private static string Table(params string[] lines)
+    private static string Table(string folder, params string[] lines)
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "p.tsv");
+        var path = Path.Combine(folder, "p.tsv");
         File.WriteAllLines(path, lines);
         return path;
     }
@@ -112,7 +112,8 @@ public sealed class ParaphraseRobustnessTests
     [Fact]
     public void TableSkipsCommentsAndTrimsFields()
     {
-        var table = ParaphraseTable.Read(Table("# header", "", "glass breaking\t a glass shattering \tthe sound of breaking glass\tglass smashes", "dog\tdog barks\ta dog barking"));
+        using var temp = FixturePaths.NewTempDirectory();
+        var table = ParaphraseTable.Read(Table(temp, "# header", "", "glass breaking\t a glass shattering \tthe sound of breaking glass\tglass smashes", "dog\tdog barks\ta dog barking"));
         Assert.Equal(2, table.Rows.Count);
         Assert.Equal(["a glass shattering", "the sound of breaking glass", "glass smashes"], table.Rows[0].Phrasings);
         Assert.Equal(3, table.Rows[0].Line);
@@ -128,7 +129,8 @@ public sealed class ParaphraseRobustnessTests
     [InlineData("cat\tcat meows\ta cat\ncat\tx\ty", ":3: 'cat' is already listed on line 2")]
     public void BadRowsNameFileAndLine(string rows, string message)
     {
-        var path = Table(["# comment", .. rows.Split('\n')]);
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Table(temp, ["# comment", .. rows.Split('\n')]);
         var e = Assert.Throws<FlamException>(() => ParaphraseTable.Read(path));
         Assert.Contains(path + message, e.Message);
     }
@@ -136,11 +138,12 @@ public sealed class ParaphraseRobustnessTests
     [Fact]
     public void EmptyMissingAndNonUtf8TablesAreRejected()
     {
-        var empty = Table("# only a comment");
+        using var temp = FixturePaths.NewTempDirectory();
+        var empty = Table(temp, "# only a comment");
         Assert.Contains("has no rows", Assert.Throws<FlamException>(() => ParaphraseTable.Read(empty)).Message);
-        var missing = Path.Combine(FixturePaths.NewTempDirectory(), "none.tsv");
+        var missing = Path.Combine(temp, "none.tsv");
         Assert.Contains("does not exist", Assert.Throws<FlamException>(() => ParaphraseTable.Read(missing)).Message);
-        var latin1 = Path.Combine(FixturePaths.NewTempDirectory(), "l.tsv");
+        var latin1 = Path.Combine(temp, "l.tsv");
         File.WriteAllBytes(latin1, [(byte)'c', 0xE9, (byte)'\t', (byte)'a', (byte)'\t', (byte)'b']);
         Assert.Contains("not valid UTF-8", Assert.Throws<FlamException>(() => ParaphraseTable.Read(latin1)).Message);
     }
@@ -148,9 +151,10 @@ public sealed class ParaphraseRobustnessTests
     [Fact]
     public void CaptionsOfLabelledClipsFindTheLabelsRow()
     {
-        var table = ParaphraseTable.Read(Table("glass breaking\ta glass shattering\tglass smashes", "bell\ta bell rings\ta chime",
+        using var temp = FixturePaths.NewTempDirectory();
+        var table = ParaphraseTable.Read(Table(temp, "glass breaking\ta glass shattering\tglass smashes", "bell\ta bell rings\ta chime",
             "a bell ringing\tbells\tringing"));
-        var meta = Path.Combine(FixturePaths.NewTempDirectory(), "meta.jsonl");
+        var meta = Path.Combine(temp, "meta.jsonl");
         File.WriteAllLines(meta,
         [
             "{\"label\": \"glass breaking\", \"captions\": [\"glass shattering\", \"the shards\"]}",

@@ -8,7 +8,7 @@ public class SedInputValidationTests
 {
     private const string Header = "onset\toffset\tA\tB\n";
 
-    private static string Dir(params (string Name, string Text)[] files)
+    private static TempDirectory Dir(params (string Name, string Text)[] files)
     {
         var dir = FixturePaths.NewTempDirectory();
         foreach (var (name, text) in files)
@@ -20,7 +20,7 @@ public class SedInputValidationTests
 
     private static FlamException ReadScoresFails(string text, string file = "clip.tsv")
     {
-        var dir = Dir((file, text));
+        using var dir = Dir((file, text));
         return Assert.Throws<FlamException>(() => SedTsv.ReadScores(dir));
     }
 
@@ -90,7 +90,7 @@ public class SedInputValidationTests
     [Fact]
     public void EmptyScoreFolderIsRejected()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         Assert.Contains("no .tsv", Assert.Throws<FlamException>(() => SedTsv.ReadScores(dir)).Message);
         Assert.Contains("does not exist", Assert.Throws<FlamException>(() => SedTsv.ReadScores(Path.Combine(dir, "missing"))).Message);
     }
@@ -115,7 +115,7 @@ public class SedInputValidationTests
     [Fact]
     public void MissingClassColumnInOneFileIsRejected()
     {
-        var dir = Dir(("a.tsv", Header + "0.0\t1.0\t0.1\t0.2\n"), ("b.tsv", "onset\toffset\tA\n0.0\t1.0\t0.1\n"));
+        using var dir = Dir(("a.tsv", Header + "0.0\t1.0\t0.1\t0.2\n"), ("b.tsv", "onset\toffset\tA\n0.0\t1.0\t0.1\n"));
         var error = Assert.Throws<FlamException>(() => SedTsv.ReadScores(dir));
         Assert.Contains("b.tsv", error.Message);
         Assert.Contains("missing: B", error.Message);
@@ -131,7 +131,7 @@ public class SedInputValidationTests
     [Fact]
     public void GroundTruthOnsetNotBeforeOffsetIsRejected()
     {
-        var dir = Dir(("gt.tsv", "filename\tonset\toffset\tevent_label\nclip.wav\t2.0\t2.0\tA\n"));
+        using var dir = Dir(("gt.tsv", "filename\tonset\toffset\tevent_label\nclip.wav\t2.0\t2.0\tA\n"));
         var error = Assert.Throws<FlamException>(() => SedTsv.ReadGroundTruth(Path.Combine(dir, "gt.tsv")));
         Assert.Contains("gt.tsv:2", error.Message);
         Assert.Contains("not before", error.Message);
@@ -140,7 +140,7 @@ public class SedInputValidationTests
     [Fact]
     public void GroundTruthWithoutColumnsAndDurationsWithBadValuesAreRejected()
     {
-        var dir = Dir(("gt.tsv", "filename\tonset\toffset\nclip.wav\t0\t1\n"), ("d.tsv", "filename\tduration\nclip.wav\t-1\n"));
+        using var dir = Dir(("gt.tsv", "filename\tonset\toffset\nclip.wav\t0\t1\n"), ("d.tsv", "filename\tduration\nclip.wav\t-1\n"));
         Assert.Contains("event_label", Assert.Throws<FlamException>(() => SedTsv.ReadGroundTruth(Path.Combine(dir, "gt.tsv"))).Message);
         Assert.Contains("d.tsv:2", Assert.Throws<FlamException>(() => SedTsv.ReadDurations(Path.Combine(dir, "d.tsv"))).Message);
     }
@@ -148,7 +148,7 @@ public class SedInputValidationTests
     [Fact]
     public void GroundTruthRowsWithoutEventsMakeEmptyClips()
     {
-        var dir = Dir(("gt.tsv", "filename\tonset\toffset\tevent_label\nclip_000.wav\t\t\t\nclip_001.wav\t0.5\t1.5\tA\n"));
+        using var dir = Dir(("gt.tsv", "filename\tonset\toffset\tevent_label\nclip_000.wav\t\t\t\nclip_001.wav\t0.5\t1.5\tA\n"));
         var gt = SedTsv.ReadGroundTruth(Path.Combine(dir, "gt.tsv"));
         Assert.Equal(["clip_000", "clip_001"], gt.Clips.Select(c => c.Key));
         Assert.Empty(gt.Clips[0].Value);

@@ -9,7 +9,7 @@ public class SourceIndexTests
     [Fact]
     public void IndexIsCachedAndOnlyChangedFilesAreDecodedAgain()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, _) = WriteSourceFolders(root);
         var cache = SourceIndex.CachePath(Path.Combine(root, "cache"), events);
         var decoded = 0;

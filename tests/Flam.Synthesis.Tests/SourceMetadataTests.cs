@@ -26,7 +26,7 @@ public class SourceMetadataTests
     [Fact]
     public void CsvMetadataWithQuotesListsAndKinds()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var file = Path.Combine(dir, "meta.csv");
         File.WriteAllText(file,
             "path,captions,tags,source,licence,kind\n" +
@@ -43,7 +43,7 @@ public class SourceMetadataTests
     [Fact]
     public void JsonLinesMetadataAcceptsListsOrStrings()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var file = Path.Combine(dir, "meta.jsonl");
         File.WriteAllLines(file, [
             "{\"path\":\"x.wav\",\"captions\":[\"a door creaks\"],\"tags\":\"door|creak\",\"license\":\"CC0\"}",
@@ -66,7 +66,7 @@ public class SourceMetadataTests
     [InlineData("meta.jsonl", "{\"captions\":[\"x\"]}\n", "line 1: missing \"path\"")]
     public void BadMetadataNamesTheFileAndLine(string name, string content, string expected)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var file = Path.Combine(dir, name);
         File.WriteAllText(file, content);
         var e = Assert.Throws<FlamException>(() => SourceMetadataReader.Read(file, dir));

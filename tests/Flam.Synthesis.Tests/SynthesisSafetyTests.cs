@@ -10,7 +10,7 @@ public class SynthesisSafetyTests
     [Fact]
     public async Task TwoForcedRunsWithDifferentSeedsIntoOneFolderNeverInterleave()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var shared = Path.Combine(root, "set");
         using var firstIsMixing = new ManualResetEventSlim();
@@ -47,7 +47,7 @@ public class SynthesisSafetyTests
     [Fact]
     public void AFailedRunRemovesTheFoldersItCreatedAndNothingElse()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, _) = WriteSourceFolders(root);
         var emptyBackgrounds = Path.Combine(root, "no-backgrounds");
         Directory.CreateDirectory(emptyBackgrounds);

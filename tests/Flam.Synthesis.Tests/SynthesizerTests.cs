@@ -18,7 +18,7 @@ public class SynthesizerTests
     [Fact]
     public void OutputIsByteIdenticalWithOneOrTwoThreads()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         Synthesizer.Run(Request(events, backgrounds, Path.Combine(root, "one"), count: 10, threads: 1));
         Synthesizer.Run(Request(events, backgrounds, Path.Combine(root, "two"), count: 10, threads: 2));
@@ -36,7 +36,7 @@ public class SynthesizerTests
     [Fact]
     public void WritesEveryOutputInItsFormat()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var output = Path.Combine(root, "set");
         var summary = Synthesizer.Run(Request(events, backgrounds, output, count: 6));
@@ -70,7 +70,7 @@ public class SynthesizerTests
     [Fact]
     public void FrameLabelsAtT32AgreeWithTheGroundTruthTable()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var output = Path.Combine(root, "set");
         Synthesizer.Run(Request(events, backgrounds, output, count: 8, seed: 3));
@@ -112,7 +112,7 @@ public class SynthesizerTests
     [Fact]
     public void ResumeKeepsFinishedFilesAndRemakesMissingOnesIdentically()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var output = Path.Combine(root, "set");
         Synthesizer.Run(Request(events, backgrounds, output, count: 5));
@@ -133,7 +133,7 @@ public class SynthesizerTests
     [Fact]
     public void HeldOutSplitUsesDisjointSources()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         WriteWavs(backgrounds, Enumerable.Range(1, 4).ToDictionary(i => $"extra_{i}.wav", i => Noise(10, 0.02, 40 + i)));
         var options = new SynthesisOptions { HoldOutFraction = 0.5, HoldOutBy = HoldOutBy.Identity };
@@ -159,7 +159,7 @@ public class SynthesizerTests
     [Fact]
     public void ListedOnlyUsesJustTheFilesTheMetadataNames()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var eventsMeta = Path.Combine(root, "events.train.jsonl");
         File.WriteAllLines(eventsMeta, [
@@ -183,7 +183,7 @@ public class SynthesizerTests
     [Fact]
     public void CorruptSourcesAreSkippedAndListedInTheReport()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         File.WriteAllText(Path.Combine(events, "broken_glass.wav"), "RIFF this is not audio");
         File.WriteAllBytes(Path.Combine(backgrounds, "truncated.wav"), File.ReadAllBytes(Path.Combine(backgrounds, "street.wav"))[..30]);
@@ -201,7 +201,7 @@ public class SynthesizerTests
     [Fact]
     public void NoBackgroundsOrNoEventsIsAClearError()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var shortOnly = Path.Combine(root, "short-backgrounds");
         WriteWavs(shortOnly, new Dictionary<string, float[]> { ["brief.wav"] = Noise(3, 0.1, 1) });
@@ -218,7 +218,7 @@ public class SynthesizerTests
     [Fact]
     public void AnOutputFolderFromAnotherRecipeIsRefusedUnlessForced()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var output = Path.Combine(root, "set");
         Synthesizer.Run(Request(events, backgrounds, output, count: 2, seed: 1));
@@ -242,7 +242,7 @@ public class SynthesizerTests
     [Fact]
     public void EventsLongerThanTheMixtureAreTrimmedOrSkipped()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var events = Path.Combine(root, "events");
         var backgrounds = Path.Combine(root, "backgrounds");
         WriteWavs(events, new Dictionary<string, float[]> { ["siren.wav"] = Tone(3.0, 800), ["ping.wav"] = Tone(0.3, 1500) });
@@ -265,7 +265,7 @@ public class SynthesizerTests
     [Fact]
     public void SilentEventsAreDroppedWithACount()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         WriteWavs(events, new Dictionary<string, float[]> { ["quiet_hum.wav"] = Silence(1.5) });
         var summary = Synthesizer.Run(Request(events, backgrounds, Path.Combine(root, "set"), count: 12));
@@ -288,7 +288,7 @@ public class SynthesizerTests
     [Fact]
     public async Task CliMakesASetFromPlainFolders()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = WriteSourceFolders(root);
         var output = Path.Combine(root, "set");
         var stdout = new StringWriter();

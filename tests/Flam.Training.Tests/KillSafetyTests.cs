@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Flam.IO;
 using Flam.Model.Checkpoints;
@@ -12,40 +11,19 @@ namespace Flam.Tests.Training;
 /// </summary>
 public class KillSafetyTests
 {
-    /// <summary>Starts the command and SIGKILLs it as soon as <paramref name="reached"/> holds.</summary>
-    /// <remarks>Polls on this thread (not with Task.Delay, whose continuations wait for a busy thread pool), so the kill lands mid-run.</remarks>
-    private static void KillWhen(string[] args, Func<bool> reached)
-    {
-        using var process = CliProcess.Start(args);
-        _ = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        var limit = Stopwatch.StartNew();
-        while (!reached() && !process.HasExited && limit.Elapsed < TimeSpan.FromMinutes(1))
-        {
-            Thread.Sleep(2);
-        }
-        Assert.False(process.HasExited, "the run ended before the kill point: " + (stderr.IsCompleted ? stderr.Result : ""));
-        // SIGKILL by kill(1): no handler, finally block or Dispose of the CLI runs.
-        using (var kill = Process.Start("kill", ["-KILL", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            kill.WaitForExit();
-        }
-        process.WaitForExit();
-    }
-
     private static int FilesIn(string folder, string pattern) => Directory.Exists(folder) ? Directory.GetFiles(folder, pattern).Length : 0;
 
     [Fact]
     public void SynthesizeKilledTwiceThenRerunEqualsAnUninterruptedRun()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var (events, backgrounds) = SynthesisTestData.WriteSourceFolders(root);
         string[] Args(string output) => ["synthesize", "--events", events, "--backgrounds", backgrounds, "--count", "100", "--duration", "4",
             "--seed", "9", "--threads", "1", "--out", output];
         var killed = Path.Combine(root, "killed");
         foreach (var finished in new[] { 3, 30 })
         {
-            KillWhen(Args(killed), () => FilesIn(Path.Combine(killed, "recipes"), "*.json") >= finished);
+            CliProcess.KillWhen(Args(killed), () => FilesIn(Path.Combine(killed, "recipes"), "*.json") >= finished);
             // Killed mid-run: the lock of the dead process is still there, and mixtures are missing.
             Assert.True(File.Exists(Path.Combine(killed, OutputLock.FileName)), "the run was not killed while it held its folder");
             Assert.True(FilesIn(Path.Combine(killed, "recipes"), "*.json") < 100, "the run had finished mixing when it was killed");
@@ -65,7 +43,7 @@ public class KillSafetyTests
     [Fact]
     public void TrainKilledTwiceThenRerunEqualsAnUninterruptedRun()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var config = TrainerTests.ShortClipConfig(root);
         string[] Args(string output) => ["train", "--train", manifest, "--config", config, "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
@@ -76,7 +54,7 @@ public class KillSafetyTests
         int LoggedSteps() => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
         foreach (var steps in new[] { 3, 8 })
         {
-            KillWhen(Args(killed), () => LoggedSteps() >= steps);
+            CliProcess.KillWhen(Args(killed), () => LoggedSteps() >= steps);
             Assert.True(File.Exists(Path.Combine(killed, OutputLock.FileName)), "the run was not killed while it held its folder");
         }
         CliProcess.Run(Args(killed));

@@ -24,7 +24,7 @@ public class LogMelCacheTests
     [Fact]
     public void CachedRunsMatchTheUncachedRunAndReuseTheFiles()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 5);
         var cacheDir = Path.Combine(root, "cache");
         TrainingOptions Run(string name, string? cache)
@@ -71,7 +71,7 @@ public class LogMelCacheTests
     [Fact]
     public void AugmentedWindowsAreNeverCached()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 6);
         var cacheDir = Path.Combine(root, "cache");
         TrainerTests.Train(TrainerTests.Options(manifest, Path.Combine(root, "out"), 2) with { DownsampleProbability = 1, LogMelCache = cacheDir });
@@ -84,7 +84,7 @@ public class LogMelCacheTests
     [Fact]
     public void ACacheFolderThatIsAFileIsAnErrorNamingIt()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 2, seed: 7);
         var notAFolder = Path.Combine(root, "cache-file");
         File.WriteAllText(notAFolder, "x");

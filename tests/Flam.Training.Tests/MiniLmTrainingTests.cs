@@ -12,7 +12,7 @@ public class MiniLmTrainingTests
     [Fact]
     public async Task TrainCommandWithMiniLmTowerTrainsHeadsWithFiniteLosses()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 5);
         var output = Path.Combine(root, "out");
         var stdout = new StringWriter();

@@ -46,7 +46,7 @@ public sealed class ModelPresetsTests
     [MemberData(nameof(Families))]
     public async Task EveryCommandFamilyResolvesAPresetName(string family)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = Path.Combine(dir, "a.wav");
         WavWriter.Write(wav, new float[48000], 48000);
         string[] model = ["--checkpoint", Micro("state_dict.pth"), "--config", "cpu-small", "--tokenizer", FixturePaths.Get("tokenizer", "tiny")];

@@ -37,7 +37,7 @@ public class TrainerBadInputTests
     [Fact]
     public async Task LineThatIsNotJsonIsReportedWithItsNumber()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         SyntheticSet.Write(root, clips: 1, seed: 1);
         var manifest = WriteLines(root, GoodLine(), "{not json");
         var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
@@ -50,7 +50,7 @@ public class TrainerBadInputTests
     [InlineData(1.0, 1.0, "onset 1 ≥ offset 1")]
     public async Task BadEventTimesAreReported(double onset, double offset, string expected)
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         SyntheticSet.Write(root, clips: 1, seed: 1);
         var line = $$"""{"audio": "clip000.wav", "duration": 2, "captions": ["x"], "tags": [], "events": [{"text": "beep", "onset": {{onset}}, "offset": {{offset}}}]}""";
         var manifest = WriteLines(root, line);
@@ -63,7 +63,7 @@ public class TrainerBadInputTests
     [Fact]
     public async Task EmptyManifestIsReported()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = WriteLines(root, "", "  ");
         var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
         Assert.Equal(1, code);
@@ -73,7 +73,7 @@ public class TrainerBadInputTests
     [Fact]
     public async Task MissingAudioFailsFastOrIsSkippedAndCounted()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var good = SyntheticSet.Write(root, clips: 2, seed: 1);
         var manifest = WriteLines(root, [.. File.ReadAllLines(good), GoodLine("gone1.wav"), GoodLine("gone2.wav")]);
         var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out")));
@@ -91,7 +91,7 @@ public class TrainerBadInputTests
     [Fact]
     public async Task UnwritableOutputFolderIsReported()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
         var blocker = Path.Combine(root, "a-file");
         File.WriteAllText(blocker, "");
@@ -104,7 +104,7 @@ public class TrainerBadInputTests
     [Fact]
     public async Task NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
         var output = Path.Combine(root, "out");
         // A learning rate of 1e30 throws the weights far out in the first update, so the second step's loss is not
@@ -126,7 +126,7 @@ public class TrainerBadInputTests
     [Fact]
     public void CrashDuringCheckpointWriteNeverCorruptsThePreviousOne()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var config = FlamConfig.FromNameOrFile(TrainerTests.ShortClipConfig(root));
         using var model = FlamModel.Create(config);
         using var optimizer = new AdamWOptimizer(model.named_parameters(), 0.9, 0.999, 1e-8, 0.01);

@@ -15,7 +15,7 @@ public class TrainerSafetyTests
     [Fact]
     public void AFinishedRunIsRefusedWithoutResumeOrForceAndForceReplacesItWhole()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var output = Path.Combine(root, "run");
         TrainerTests.Train(TrainerTests.Options(manifest, output, 6));
@@ -37,7 +37,7 @@ public class TrainerSafetyTests
     [Fact]
     public void ResumeRefusesARunMadeWithOtherSettings()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var output = Path.Combine(root, "run");
         TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { StopAfter = 2 });
@@ -49,7 +49,7 @@ public class TrainerSafetyTests
     [Fact]
     public void ResumeSkipsACorruptNewestCheckpointAndRemovesKilledCheckpointWrites()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var output = Path.Combine(root, "run");
         TrainerTests.Train(TrainerTests.Options(manifest, output, 12) with { StopAfter = 10 });
@@ -73,7 +73,7 @@ public class TrainerSafetyTests
     [Fact]
     public void AFailedRunRemovesTheFolderItCreatedButNotOneThatExisted()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var fresh = Path.Combine(root, "fresh");
         Assert.Throws<FlamException>(() => TrainerTests.Train(TrainerTests.Options(manifest, fresh, 3) with { Config = Path.Combine(root, "missing.json") }));
@@ -89,7 +89,7 @@ public class TrainerSafetyTests
     [Fact]
     public void ABatchLargerThanTheManifestIsRefusedBeforeAnyAllocation()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         // 50, not the 100 000 of the report: without the check this trains (and fails the test) instead of exhausting memory.
         var e = Assert.Throws<FlamException>(() => TrainerTests.Train(TrainerTests.Options(manifest, Path.Combine(root, "run"), 3) with { BatchSize = 50 }));

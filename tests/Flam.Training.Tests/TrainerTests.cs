@@ -81,7 +81,7 @@ public class TrainerTests
     [Fact]
     public void TenStepsEqualFivePlusResumePlusFive()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var straight = Path.Combine(root, "straight");
         var resumed = Path.Combine(root, "resumed");
@@ -118,7 +118,7 @@ public class TrainerTests
     [Fact]
     public void StageOneTrainsTheGlobalLossOnlyAndValidationIsLogged()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 2);
         var output = Path.Combine(root, "out");
         var progress = new StringWriter();

@@ -22,7 +22,7 @@ public class TrainingAcrossProcessesTests
     [Fact]
     public void TheSameCommandInTwoProcessesWritesIdenticalWeights()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         CliProcess.Run(TrainArguments(manifest, Path.Combine(root, "first")));
         CliProcess.Run(TrainArguments(manifest, Path.Combine(root, "second")));
@@ -33,7 +33,7 @@ public class TrainingAcrossProcessesTests
     [Fact]
     public void StopAfterThenResumeInAnotherProcessEqualsAnUninterruptedRun()
     {
-        var root = FixturePaths.NewTempDirectory();
+        using var root = FixturePaths.NewTempDirectory();
         var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
         var straight = Path.Combine(root, "straight");
         var resumed = Path.Combine(root, "resumed");

@@ -66,6 +66,27 @@ internal static class CliProcess
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts the tool and SIGKILLs it as soon as <paramref name="reached"/> holds; fails the test if it ends before.</summary>
+    /// <remarks>Polls on this thread (not with Task.Delay, whose continuations wait for a busy thread pool), so the kill lands mid-run.</remarks>
+    public static void KillWhen(string[] arguments, Func<bool> reached)
+    {
+        using var process = Start(arguments);
+        _ = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var limit = Stopwatch.StartNew();
+        while (!reached() && !process.HasExited && limit.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            Thread.Sleep(2);
+        }
+        Assert.False(process.HasExited, "the run ended before the kill point: " + (stderr.IsCompleted ? stderr.Result : ""));
+        // SIGKILL by kill(1): no handler, finally block or Dispose of the CLI runs.
+        using (var kill = Process.Start("kill", ["-KILL", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+        process.WaitForExit();
+    }
+
     /// <summary>Starts <c>dotnet Flam.Cli.dll <paramref name="arguments"/></c> with redirected output (for tests that stop it midway).</summary>
     public static Process Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 

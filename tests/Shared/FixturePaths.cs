@@ -29,18 +29,21 @@ internal static class FixturePaths
         return path;
     }
 
-    /// <summary>A fresh empty temporary directory for a test.</summary>
-    public static string NewTempDirectory()
+    /// <summary>A fresh empty temporary folder for a test, deleted on Dispose: <c>using var dir = FixturePaths.NewTempDirectory();</c>.</summary>
+    public static TempDirectory NewTempDirectory() => new();
+
+    /// <summary>A fresh empty temporary folder for data a class's tests share; deleted when the test process exits.</summary>
+    public static string NewSharedTempDirectory()
     {
-        var path = Path.Combine(Path.GetTempPath(), "flam-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
+        var directory = new TempDirectory();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Dispose();
+        return directory;
     }
 
-    /// <summary>A named pipe (FIFO) in a fresh temporary directory, made with mkfifo(1).</summary>
-    public static string NewFifo(string name = "audio.fifo")
+    /// <summary>A named pipe (FIFO) in <paramref name="directory"/>, made with mkfifo(1).</summary>
+    public static string NewFifo(string directory, string name = "audio.fifo")
     {
-        var path = Path.Combine(NewTempDirectory(), name);
+        var path = Path.Combine(directory, name);
         using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
         mkfifo.WaitForExit();
         Assert.Equal(0, mkfifo.ExitCode);

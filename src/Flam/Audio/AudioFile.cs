@@ -34,8 +34,17 @@ public static class AudioFile
     public static AudioInfo Probe(string path) => Probe(path, AudioDecodeOptions.Default);
 
     /// <summary>Reads the header only, with explicit decoding options.</summary>
+    /// <exception cref="FlamException">
+    /// <paramref name="path"/> is standard input or a named pipe (<see cref="PipeInput.IsStream"/>): it can be read only
+    /// once, so a probe would consume the audio that decoding needs. Decode such input directly.
+    /// </exception>
     public static AudioInfo Probe(string path, AudioDecodeOptions options)
     {
+        if (PipeInput.IsStream(path))
+        {
+            throw new FlamException($"Cannot probe audio '{path}': it is standard input or a named pipe (FIFO), which can be read only once, " +
+                "and probing would consume it; decode it directly (AudioFile.Load or Stream) or save it to a file first.");
+        }
         using var decoder = AudioDecoders.Open(path, targetSampleRate: null, options);
         return decoder.Info;
     }

@@ -30,7 +30,7 @@ public class AtomicFileSafetyTests
     [Fact]
     public void ASymbolicLinkIsWrittenThroughToItsTarget()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         Directory.CreateDirectory(Path.Combine(dir, "elsewhere"));
         var target = Path.Combine(dir, "elsewhere", "real.txt");
         File.WriteAllText(target, "old");
@@ -46,7 +46,7 @@ public class AtomicFileSafetyTests
     [Fact]
     public async Task AFifoIsWrittenAsAStreamToItsReader()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var fifo = Path.Combine(dir, "pipe");
         using (var mkfifo = Process.Start("mkfifo", [fifo])) await mkfifo.WaitForExitAsync();
         using var reader = Process.Start(new ProcessStartInfo("cat", [fifo]) { RedirectStandardOutput = true })!;
@@ -67,7 +67,7 @@ public class AtomicFileSafetyTests
     [Fact]
     public async Task ForcedOutputToAFullDeviceIsAnErrorAndTheDeviceStays()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var device = FullDevice(dir);
         var wav = Path.Combine(dir, "clip.wav");
         WavWriter.Write(wav, new float[48000], 48000);

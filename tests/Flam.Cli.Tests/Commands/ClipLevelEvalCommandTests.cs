@@ -30,7 +30,7 @@ public sealed class ClipLevelEvalCommandTests
 
     private static readonly Lazy<string> ManifestPath = new(() =>
     {
-        var dir = FixturePaths.NewTempDirectory();
+        var dir = FixturePaths.NewSharedTempDirectory();
         var random = new Random(11);
         var lines = new List<string>();
         foreach (var (name, seconds, captions, tags) in Clips)
@@ -138,7 +138,8 @@ public sealed class ClipLevelEvalCommandTests
     [Fact]
     public async Task RetrievalReportEqualsTheMetricCoreOnTheTwinSimilarities()
     {
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "retrieval");
+        using var temp = FixturePaths.NewTempDirectory();
+        var outDir = Path.Combine(temp, "retrieval");
         var (code, err) = await Run(["eval", "retrieval", "--manifest", ManifestPath.Value, "--out", outDir, .. EvalCommandTests.ModelArgs()]);
         Assert.True(code == 0, err);
         Assert.Contains("text_to_audio", File.ReadAllText(Path.Combine(outDir, "report.md")));
@@ -170,7 +171,7 @@ public sealed class ClipLevelEvalCommandTests
     [Fact]
     public async Task ZeroShotReportEqualsTheMetricCoreOnTheTwinSimilarities()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var classesFile = Path.Combine(dir, "classes.txt");
         string[] classes = ["game", "time", "speech", "rain", "dog", "car"];
         File.WriteAllLines(classesFile, [.. classes, ""]);
@@ -201,7 +202,7 @@ public sealed class ClipLevelEvalCommandTests
     [Fact]
     public async Task ZeroShotWithoutClassesFileUsesTheClipsFirstTags()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var outDir = Path.Combine(dir, "zeroshot");
         var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--out", outDir, .. EvalCommandTests.ModelArgs()]);
         Assert.True(code == 0, err);
@@ -219,7 +220,7 @@ public sealed class ClipLevelEvalCommandTests
     [Fact]
     public async Task MissingManifestIsNamed()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var missing = Path.Combine(dir, "none.jsonl");
         var (code, err) = await Run(["eval", "retrieval", "--manifest", missing, "--out", Path.Combine(dir, "r"), .. EvalCommandTests.ModelArgs()]);
         Assert.Equal(FlamApp.UserError, code);
@@ -232,7 +233,7 @@ public sealed class ClipLevelEvalCommandTests
     [InlineData("rain\ndog\n", "no clip has a tag naming a class")]
     public async Task BadClassesFileIsNamed(string content, string message)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var classesFile = Path.Combine(dir, "classes.txt");
         File.WriteAllText(classesFile, content);
         var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--classes", classesFile, "--out", Path.Combine(dir, "z"), .. EvalCommandTests.ModelArgs()]);

@@ -20,9 +20,9 @@ public sealed class DetectBatchLimitTests
         "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
     ];
 
-    private static string Noise(double seconds, int rate = 48000)
+    private static string Noise(string folder, double seconds, int rate = 48000)
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), $"noise{seconds}.wav");
+        var path = Path.Combine(folder, $"noise{seconds}.wav");
         var random = new Random(9);
         WavWriter.Write(path, Enumerable.Range(0, (int)(seconds * rate)).Select(_ => (float)(random.NextDouble() - 0.5) * 0.4f).ToArray(), rate);
         return path;
@@ -38,7 +38,8 @@ public sealed class DetectBatchLimitTests
     [Fact]
     public async Task A_chosen_batch_larger_than_the_recording_is_lowered_with_a_note()
     {
-        var (code, error) = await Detect(Noise(3), "-q", "a dog barks", "--batch", "100000");
+        using var temp = FixturePaths.NewTempDirectory();
+        var (code, error) = await Detect(Noise(temp, 3), "-q", "a dog barks", "--batch", "100000");
         Assert.True(code == 0, error);
         Assert.Contains("note: --batch 100000 is more than the 1 window(s) of the recording; using 1.", error);
     }
@@ -46,7 +47,8 @@ public sealed class DetectBatchLimitTests
     [Fact]
     public async Task The_default_batch_is_lowered_silently()
     {
-        var (code, error) = await Detect(Noise(3), "-q", "a dog barks");
+        using var temp = FixturePaths.NewTempDirectory();
+        var (code, error) = await Detect(Noise(temp, 3), "-q", "a dog barks");
         Assert.True(code == 0, error);
         Assert.DoesNotContain("note:", error);
     }
@@ -74,7 +76,8 @@ public sealed class DetectBatchLimitTests
     public async Task The_built_cli_refuses_a_batch_beyond_its_memory_limit_before_allocating_it()
     {
         // A 256 MB GC heap limit is what the runtime reports as available; 35 windows of the micro model need ~300 MB.
-        var audio = Noise(180, 16000);
+        using var temp = FixturePaths.NewTempDirectory();
+        var audio = Noise(temp, 180, 16000);
         using var process = CliProcess.Start(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" },
             ["detect", audio, "-q", "a dog barks", "--batch", "64", .. ModelArgs()]);
         var stderr = process.StandardError.ReadToEndAsync();

@@ -15,7 +15,7 @@ public sealed class DetectCommandTests
 {
     private static readonly Lazy<string> Audio = new(() =>
     {
-        var dir = FixturePaths.NewTempDirectory();
+        var dir = FixturePaths.NewSharedTempDirectory();
         var random = new Random(3);
         float[] Noise(double seconds, int rate = 48000) => Enumerable.Range(0, (int)(seconds * rate)).Select(_ => (float)(random.NextDouble() - 0.5) * 0.4f).ToArray();
         WavWriter.Write(Path.Combine(dir, "three.wav"), Noise(3), 48000);
@@ -96,7 +96,7 @@ public sealed class DetectCommandTests
     public async Task Tsv_is_dcase_events_and_a_low_threshold_gives_one_event_per_query_over_the_whole_file()
     {
         // Calibrated probabilities are positive, so with threshold 1e-6 every frame is active: the event is the whole file.
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var outPath = Path.Combine(dir, "events.tsv");
         var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "-q", "people", "--format", "tsv", "--threshold", "1e-6", "--out", outPath, .. ModelArgs()]);
         Assert.True(code == 0, error);
@@ -164,7 +164,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Plot_writes_one_png_per_file()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var one = Path.Combine(dir, "one.png");
         var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "-q", "people", "--plot", one, .. ModelArgs()]);
         Assert.True(code == 0, error);
@@ -182,7 +182,7 @@ public sealed class DetectCommandTests
     public async Task Decoder_warnings_reach_stderr()
     {
         // A WAV cut short: its data chunk claims more bytes than the file holds, which the decoder reports and tolerates.
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "cut.wav");
         var bytes = File.ReadAllBytes(Wav("three.wav"));
         File.WriteAllBytes(path, bytes[..^4000]);
@@ -222,7 +222,7 @@ public sealed class DetectCommandTests
     /// A randomly initialised micro model with base-12hz's patch-2 encoder shape (128 frames per 10 s clip) and the micro
     /// text side, saved as a Flam checkpoint folder.
     /// </summary>
-    private static string TwelveHzMicroModel()
+    private static TempDirectory TwelveHzMicroModel()
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(FixturePaths.Get("model", "micro", "config.json")))!;
         var audio = json["audio_cfg"]!;
@@ -243,7 +243,8 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task A_base_12hz_model_detects_on_its_own_frame_grid()
     {
-        var (code, output, error) = await Detect([Wav("twelve.wav"), "-q", "time", "--frames", "--checkpoint", TwelveHzMicroModel(), "--tokenizer", FixturePaths.Get("tokenizer", "tiny")]);
+        using var model = TwelveHzMicroModel();
+        var (code, output, error) = await Detect([Wav("twelve.wav"), "-q", "time", "--frames", "--checkpoint", model, "--tokenizer", FixturePaths.Get("tokenizer", "tiny")]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         var file = Assert.Single(json.RootElement.GetProperty("files").EnumerateArray());
@@ -270,7 +271,7 @@ public sealed class DetectCommandTests
     [MemberData(nameof(BadInput))]
     public async Task Bad_input_fails_with_a_message_and_writes_nothing(string[] args, string message)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var outPath = Path.Combine(dir, "out.json");
         var (code, output, error) = await Detect([Wav(args[0]), .. args[1..], "--out", outPath, "--plot", Path.Combine(dir, "p.png"), .. ModelArgs()]);
         Assert.Equal(FlamApp.UserError, code);
@@ -283,7 +284,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Missing_or_malformed_tokenizer_is_named()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var args = ModelArgs();
         args[^1] = dir;
         var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. args]);
@@ -305,7 +306,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Existing_output_is_kept_without_force()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var outPath = Path.Combine(dir, "out.json");
         File.WriteAllText(outPath, "keep me");
         var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, .. ModelArgs()]);
@@ -318,7 +319,7 @@ public sealed class DetectCommandTests
     }
 
     /// <summary>A fresh folder holding copies of the named test recordings under the given relative names.</summary>
-    private static string Folder(params (string Name, string Source)[] files)
+    private static TempDirectory Folder(params (string Name, string Source)[] files)
     {
         var dir = FixturePaths.NewTempDirectory();
         foreach (var (name, source) in files)
@@ -333,7 +334,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Folder_is_searched_recursively_in_ordinal_order_and_skipped_files_are_counted()
     {
-        var dir = Folder(("sub/b.wav", "three.wav"), ("a.wav", "twelve.wav"), ("B.wav", "three.wav"), (".hidden.wav", "three.wav"));
+        using var dir = Folder(("sub/b.wav", "three.wav"), ("a.wav", "twelve.wav"), ("B.wav", "three.wav"), (".hidden.wav", "three.wav"));
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
         var (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. ModelArgs()]);
         Assert.True(code == 0, error);
@@ -346,8 +347,9 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Out_dir_writes_one_label_track_per_file_below_the_same_relative_path()
     {
-        var dir = Folder(("a.wav", "three.wav"), ("sub/b.wav", "twelve.wav"));
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "labels");
+        using var dir = Folder(("a.wav", "three.wav"), ("sub/b.wav", "twelve.wav"));
+        using var temp = FixturePaths.NewTempDirectory();
+        var outDir = Path.Combine(temp, "labels");
         var (code, output, error) = await Detect([dir, "-q", "time", "-q", "people", "--format", "audacity", "--threshold", "1e-6", "--out-dir", outDir, .. ModelArgs()]);
         Assert.True(code == 0, error);
         Assert.Equal("0.000000\t3.000000\ttime\n0.000000\t3.000000\tpeople\n", File.ReadAllText(Path.Combine(outDir, "a.wav.labels.txt")));
@@ -372,8 +374,8 @@ public sealed class DetectCommandTests
     public async Task Skip_existing_resumes_a_run_stopped_by_a_bad_file()
     {
         // b.wav holds no samples, so a run without --keep-going stops there, after a.wav's report is written.
-        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("c.wav", "twelve.wav"));
-        var outDir = FixturePaths.NewTempDirectory();
+        using var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("c.wav", "twelve.wav"));
+        using var outDir = FixturePaths.NewTempDirectory();
         string[] run = [dir, "-q", "time", "--out-dir", outDir, .. ModelArgs()];
         var (code, _, error) = await Detect(run);
         Assert.Equal(FlamApp.UserError, code);
@@ -403,9 +405,9 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Keep_going_reports_each_bad_file_finishes_the_others_and_exits_non_zero()
     {
-        var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("d.wav", "twelve.wav"));
+        using var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("d.wav", "twelve.wav"));
         File.WriteAllText(Path.Combine(dir, "c.wav"), "this is not a wav file");
-        var outDir = FixturePaths.NewTempDirectory();
+        using var outDir = FixturePaths.NewTempDirectory();
         var (code, output, error) = await Detect([dir, "-q", "time", "--out-dir", outDir, "--keep-going", .. ModelArgs()]);
         Assert.Equal(FlamApp.SomeFilesFailed, code);
         Assert.Equal(["a.wav.json", "d.wav.json"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -436,7 +438,7 @@ public sealed class DetectCommandTests
     [MemberData(nameof(BadOutputOptions))]
     public async Task Output_options_that_cannot_work_are_named_before_any_work(string[] options, string message)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         options = options.Select(o => o is "o" or "x.json" ? Path.Combine(dir, o) : o).ToArray();
         var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", .. options, .. ModelArgs()]);
         Assert.Equal(FlamApp.UserError, code);

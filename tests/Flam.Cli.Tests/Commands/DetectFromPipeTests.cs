@@ -50,7 +50,8 @@ public sealed class DetectFromPipeTests
     public async Task A_fifo_written_by_another_thread_is_detected()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = FixturePaths.NewFifo();
+        using var temp = FixturePaths.NewTempDirectory();
+        var fifo = FixturePaths.NewFifo(temp);
         var wav = PipeWav();
         var writer = Task.Run(() => File.WriteAllBytes(fifo, wav));
         var stdout = new StringWriter();
@@ -65,7 +66,8 @@ public sealed class DetectFromPipeTests
     public void A_fifo_without_writer_fails_with_a_clear_message_after_the_timeout()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = FixturePaths.NewFifo();
+        using var temp = FixturePaths.NewTempDirectory();
+        var fifo = FixturePaths.NewFifo(temp);
         var clock = Stopwatch.StartNew();
         var (code, _, error) = CliProcess.RunWithInput([], new Dictionary<string, string> { [PipeInput.TimeoutVariable] = "0.5" },
             ["detect", fifo, "-q", "time", .. ModelArgs()]);

@@ -38,7 +38,7 @@ public sealed class DetectionUnderGcPressureTests
     [Fact]
     public void EveryRoundFinishesWithFiniteProbabilitiesForEveryClip()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var clips = WriteClips(dir);
         string[] queries = ["a dog barking", "a car horn", "glass breaking", "a woman speaking", "water running", "a helicopter", "an alarm", "birds singing", "a door slamming", "applause", "a beep"];
         // A separate process with a 64 KB young generation collects every few allocations, so finalizers run all the

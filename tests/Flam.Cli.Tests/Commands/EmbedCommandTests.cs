@@ -42,7 +42,7 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task ReproducesTheMicroFixtureFromWavFilesAndTokenIds()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var clips = WriteFixtureClips(dir);
         var output = Path.Combine(dir, "embed.safetensors");
         var args = new List<string> { "embed", "--checkpoint", Checkpoint, "--config", Config, "--out", output, "--audio" };
@@ -78,11 +78,12 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task AudioFolderIsEncodedInOrdinalOrderSkippingOtherFiles()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         WriteFixtureClips(dir);
         File.WriteAllText(Path.Combine(dir, ".notes.wav"), "hidden");
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
-        var output = Path.Combine(FixturePaths.NewTempDirectory(), "embed.safetensors");
+        using var temp = FixturePaths.NewTempDirectory();
+        var output = Path.Combine(temp, "embed.safetensors");
         var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--out", output, "--audio", dir);
         Assert.True(code == 0, stderr);
         Assert.Contains("skipped 2 file(s) in the given folder(s): 1 hidden, 1 not audio", stderr);
@@ -94,7 +95,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task TextOnlyExportNeedsNoTokenizerWithTokenIds()
     {
-        var output = Path.Combine(FixturePaths.NewTempDirectory(), "text.safetensors");
+        using var temp = FixturePaths.NewTempDirectory();
+        var output = Path.Combine(temp, "text.safetensors");
         var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", "0 713 16 10 2", "--out", output);
         Assert.True(code == 0, stderr);
         var got = SafeTensors.Load(output);
@@ -105,7 +107,7 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task TextGoesThroughTheTokenizerLikeItsTokenIds()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var tokenizerDir = FixturePaths.Get("tokenizer", "tiny");
         var ids = Flam.Model.Text.RobertaTokenizer.Load(tokenizerDir).Encode("A Dog barks");
         var viaText = Path.Combine(dir, "text.safetensors");
@@ -125,7 +127,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [InlineData(" ", "at least one id")]
     public async Task BadTokenIdsFailWithoutWritingOutput(string ids, string message)
     {
-        var output = Path.Combine(FixturePaths.NewTempDirectory(), "bad.safetensors");
+        using var temp = FixturePaths.NewTempDirectory();
+        var output = Path.Combine(temp, "bad.safetensors");
         var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", ids, "--out", output);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(message, stderr);
@@ -136,7 +139,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     public async Task TooManyTokensAreRejected()
     {
         var ids = string.Join(" ", Enumerable.Repeat("5", 78));
-        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", ids, "--out", Path.Combine(FixturePaths.NewTempDirectory(), "x.safetensors"));
+        using var temp = FixturePaths.NewTempDirectory();
+        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", ids, "--out", Path.Combine(temp, "x.safetensors"));
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("78 tokens", stderr);
     }
@@ -144,7 +148,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task NothingToEmbedIsAnError()
     {
-        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--out", Path.Combine(FixturePaths.NewTempDirectory(), "x.safetensors"));
+        using var temp = FixturePaths.NewTempDirectory();
+        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--out", Path.Combine(temp, "x.safetensors"));
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("Nothing to embed", stderr);
     }
@@ -152,7 +157,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task TextWithoutTokenizerFilesIsAClearError()
     {
-        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--text", "a dog barks", "--out", Path.Combine(FixturePaths.NewTempDirectory(), "x.safetensors"));
+        using var temp = FixturePaths.NewTempDirectory();
+        var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--text", "a dog barks", "--out", Path.Combine(temp, "x.safetensors"));
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("--tokenizer", stderr);
     }
@@ -160,7 +166,7 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task ClipsLongerThanTenSecondsAreRejected()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = Path.Combine(dir, "long.wav");
         WavWriter.Write(wav, new float[48000 * 11], 48000);
         var output = Path.Combine(dir, "x.safetensors");
@@ -173,8 +179,9 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
     [Fact]
     public async Task MissingCheckpointIsAnError()
     {
-        var missing = Path.Combine(FixturePaths.NewTempDirectory(), "none.pth");
-        var (code, _, stderr) = await Run("embed", "--checkpoint", missing, "--config", Config, "--token-ids", "0 2", "--out", Path.Combine(FixturePaths.NewTempDirectory(), "x.safetensors"));
+        using var temp = FixturePaths.NewTempDirectory();
+        var missing = Path.Combine(temp, "none.pth");
+        var (code, _, stderr) = await Run("embed", "--checkpoint", missing, "--config", Config, "--token-ids", "0 2", "--out", Path.Combine(temp, "x.safetensors"));
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(missing, stderr);
     }

@@ -18,10 +18,9 @@ public sealed class EvalCommandTests
         "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
     ];
 
-    /// <summary>A fresh manifest of three 10 s noise clips with timed events of "people play a game" and "time".</summary>
-    internal static string Manifest()
+    /// <summary>A manifest of three 10 s noise clips with timed events of "people play a game" and "time", written in <paramref name="dir"/>.</summary>
+    internal static string Manifest(string dir)
     {
-        var dir = FixturePaths.NewTempDirectory();
         var random = new Random(5);
         var lines = new List<string>();
         (string Text, double On, double Off)[][] events =
@@ -45,8 +44,9 @@ public sealed class EvalCommandTests
     [Fact]
     public async Task ReportIsCompleteAndScoreFilesReproduceIt()
     {
-        var manifest = Manifest();
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "report");
+        using var temp = FixturePaths.NewTempDirectory();
+        var manifest = Manifest(temp);
+        var outDir = Path.Combine(temp, "report");
         var stderr = new StringWriter();
         var stdout = new StringWriter();
         var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", manifest, "--out", outDir, "--absent-query", "xqzv blorf", .. ModelArgs()], stdout, stderr);
@@ -87,7 +87,7 @@ public sealed class EvalCommandTests
     [Fact]
     public async Task ManifestWithoutEventsIsRejectedBeforeLoadingTheModel()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "m.jsonl");
         WavWriter.Write(Path.Combine(dir, "a.wav"), new float[48000], 48000);
         File.WriteAllText(path, "{\"audio\": \"a.wav\", \"duration\": 1.0, \"captions\": [\"x\"], \"tags\": []}\n");

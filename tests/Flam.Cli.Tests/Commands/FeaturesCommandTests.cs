@@ -35,7 +35,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [InlineData(3)]
     public async Task FloatWavOfAFixtureClipReproducesTheReferenceLogMel(int clip)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, clip);
         var output = Path.Combine(dir, "features.safetensors");
         var (exit, stdout, stderr) = await Flam("features", wav, "--out", output);
@@ -54,7 +54,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task PngOptionDrawsTheSpectrogram()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, 3);
         var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"), "--png", Path.Combine(dir, "f.png"));
         Assert.True(exit == 0, stderr);
@@ -66,7 +66,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task MissingAudioFileIsAnErrorNamingIt()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var missing = Path.Combine(dir, "nope.wav");
         var (exit, _, stderr) = await Flam("features", missing, "--out", Path.Combine(dir, "f.safetensors"));
         Assert.Equal(FlamApp.UserError, exit);
@@ -77,7 +77,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task OutputInAMissingFolderIsRefusedBeforeAnythingIsWritten()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, 0);
         var output = Path.Combine(dir, "no-such-folder", "f.safetensors");
         var (exit, _, stderr) = await Flam("features", wav, "--out", output);
@@ -91,7 +91,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task ExistingOutputIsKeptWithoutForceAndReplacedWithIt()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, 2);
         var output = Path.Combine(dir, "f.safetensors");
         File.WriteAllText(output, "precious");
@@ -111,7 +111,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task ExistingPngIsRefusedBeforeTheFeaturesAreWritten()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, 2);
         File.WriteAllText(Path.Combine(dir, "f.png"), "precious");
         var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"), "--png", Path.Combine(dir, "f.png"));
@@ -124,7 +124,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task UndecodableInputLeavesAnExistingOutputAndNoTemporaryFile()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var bogus = Path.Combine(dir, "notes.wav");
         File.WriteAllText(bogus, "this is text, not audio");
         var output = Path.Combine(dir, "f.safetensors");
@@ -139,7 +139,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task WavWithoutSamplesIsAnErrorNamingIt()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = Path.Combine(dir, "silent.wav");
         WavWriter.Write(wav, ReadOnlySpan<float>.Empty, 48000, WavSampleFormat.Float32);
         var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"));
@@ -151,7 +151,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task AudioShorterThanOneFrameIsZeroPadded()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = Path.Combine(dir, "short.wav");
         var samples = reference.Waveform[1, 5000..5100].data<float>().ToArray(); // 100 samples, about 2 ms
         WavWriter.Write(wav, samples, 48000, WavSampleFormat.Float32);
@@ -167,7 +167,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task OtherSampleRatesCapTheTopFilterAtNyquist()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, 1);
         var output = Path.Combine(dir, "f.safetensors");
         var (exit, _, stderr) = await Flam("features", wav, "--out", output, "--sample-rate", "16000");
@@ -180,7 +180,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task UnknownDeviceIsRefusedBeforeAnythingIsWritten()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var wav = WriteClip(dir, 0);
         var (exit, _, stderr) = await Flam("features", wav, "--out", Path.Combine(dir, "f.safetensors"), "--device", "tpu");
         Assert.Equal(FlamApp.UserError, exit);
@@ -202,13 +202,14 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task FolderGivesOneOutputPerAudioFileBelowTheSameRelativePath()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         Directory.CreateDirectory(Path.Combine(dir, "sub"));
         WriteClip(dir, 3, "a.wav");
         WriteClip(dir, 1, Path.Combine("sub", "b.wav"));
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "features");
-        var pngDir = Path.Combine(FixturePaths.NewTempDirectory(), "pictures");
+        using var temp = FixturePaths.NewTempDirectory();
+        var outDir = Path.Combine(temp, "features");
+        var pngDir = Path.Combine(temp, "pictures");
         var (exit, _, stderr) = await Flam("features", dir, "--out", outDir, "--png", pngDir);
         Assert.True(exit == 0, stderr);
         Assert.Contains("skipped 1 file(s) in the given folder(s): 0 hidden, 1 not audio", stderr);
@@ -224,10 +225,10 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public async Task FolderRunRefusesAnExistingOutputBeforeComputingAnything()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         WriteClip(dir, 3, "a.wav");
         WriteClip(dir, 1, "b.wav");
-        var outDir = FixturePaths.NewTempDirectory();
+        using var outDir = FixturePaths.NewTempDirectory();
         File.WriteAllText(Path.Combine(outDir, "b.wav.safetensors"), "keep me");
         var (exit, _, stderr) = await Flam("features", dir, "--out", outDir);
         Assert.Equal(FlamApp.UserError, exit);

@@ -33,7 +33,7 @@ public sealed class InstallScriptTests(ITestOutputHelper log)
     public void Installs_a_working_flam_command_into_a_prefix()
     {
         var script = Path.Combine(FixturePaths.RepositoryRoot, "scripts", "install.sh");
-        var clean = FixturePaths.NewTempDirectory();
+        using var clean = FixturePaths.NewTempDirectory();
         var prefix = Path.Combine(clean, "prefix");
         try
         {

@@ -12,11 +12,11 @@ namespace Flam.Tests.Evaluation;
 public sealed class RobustnessEvalCommandTests
 {
     // The same three-clip manifest as `flam eval sed`'s tests: texts "people play a game" and "time".
-    private static readonly Lazy<string> ManifestPath = new(EvalCommandTests.Manifest);
+    private static readonly Lazy<string> ManifestPath = new(() => EvalCommandTests.Manifest(FixturePaths.NewSharedTempDirectory()));
 
-    private static string Table(params string[] lines)
+    private static string Table(string folder, params string[] lines)
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "paraphrases.tsv");
+        var path = Path.Combine(folder, "paraphrases.tsv");
         File.WriteAllLines(path, lines);
         return path;
     }
@@ -33,7 +33,8 @@ public sealed class RobustnessEvalCommandTests
     [Fact]
     public async Task SedReportHoldsCalibrationConsistentWithTheThresholdCurve()
     {
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "sed");
+        using var temp = FixturePaths.NewTempDirectory();
+        var outDir = Path.Combine(temp, "sed");
         var (report, stdout, _) = await Run(["eval", "sed", "--manifest", ManifestPath.Value], outDir);
         Assert.True(File.Exists(Path.Combine(outDir, "reliability.png")));
         Assert.Contains("## Calibration", File.ReadAllText(Path.Combine(outDir, "report.md")));
@@ -64,12 +65,13 @@ public sealed class RobustnessEvalCommandTests
     [Fact]
     public async Task ParaphraseReportHasEveryFieldAndMatchesTheSedAuroc()
     {
-        var table = Table(
+        using var temp = FixturePaths.NewTempDirectory();
+        var table = Table(temp,
             "# test table",
             "people play a game\tpeople play\ta game\tpeople talk",
             "time\ttime\ttime passes\ta long time",
             "nobody here\ta long game\tpeople");
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "paraphrase");
+        var outDir = Path.Combine(temp, "paraphrase");
         var (report, stdout, stderr) = await Run(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", table], outDir);
         Assert.True(File.Exists(Path.Combine(outDir, "report.md")));
         Assert.Contains("warning:", stderr);
@@ -98,7 +100,7 @@ public sealed class RobustnessEvalCommandTests
         MetricFixture.Close(MetricFixture.Number(time["auroc_event_text"]), MetricFixture.Numbers(time["auroc_per_phrasing"])[0], "time");
 
         // The event-text AUROC is eval sed's open-vocabulary AUROC: the same frames and outputs (every text has a row).
-        var sedDir = Path.Combine(FixturePaths.NewTempDirectory(), "sed");
+        var sedDir = Path.Combine(temp, "sed");
         var (sed, _, _) = await Run(["eval", "sed", "--manifest", ManifestPath.Value], sedDir);
         var expected = MetricFixture.Number(sed["extra"]!["open_vocabulary_auroc"]);
         var actual = MetricFixture.Number(m["auroc_event_text"]);
@@ -108,14 +110,15 @@ public sealed class RobustnessEvalCommandTests
     [Fact]
     public async Task CorpusCaptionsStandForTheirLabelsRow()
     {
-        var table = Table("game playing\tpeople play\ta game", "clock\ttime passes\ta long time");
-        var meta = Path.Combine(FixturePaths.NewTempDirectory(), "events.test.jsonl");
+        using var temp = FixturePaths.NewTempDirectory();
+        var table = Table(temp, "game playing\tpeople play\ta game", "clock\ttime passes\ta long time");
+        var meta = Path.Combine(temp, "events.test.jsonl");
         File.WriteAllLines(meta,
         [
             "{\"label\": \"game playing\", \"captions\": [\"people play a game\"], \"audio\": \"x.ogg\"}",
             "{\"label\": \"clock\", \"captions\": [\"time\", \"a clock\"]}",
         ]);
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "aliases");
+        var outDir = Path.Combine(temp, "aliases");
         var (report, _, _) = await Run(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", table, "--corpus-meta", meta], outDir);
         var perText = report["per_text"]!.AsArray();
         Assert.Equal(["clock", "game playing"], perText.Select(t => (string)t!["text"]!));
@@ -129,9 +132,10 @@ public sealed class RobustnessEvalCommandTests
     [InlineData("0", "threshold must be between 0 and 1")]
     public async Task BadThresholdIsRejected(string threshold, string message)
     {
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "r");
+        using var temp = FixturePaths.NewTempDirectory();
+        var outDir = Path.Combine(temp, "r");
         var stderr = new StringWriter();
-        var code = await FlamApp.RunAsync(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", Table("time\ta\tb"),
+        var code = await FlamApp.RunAsync(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", Table(temp, "time\ta\tb"),
             "--threshold", threshold, "--out", outDir, .. EvalCommandTests.ModelArgs()], new StringWriter(), stderr);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(message, stderr.ToString());
@@ -144,8 +148,9 @@ public sealed class RobustnessEvalCommandTests
     [InlineData("unrelated\ta\tb", "no row names an event text")]
     public async Task BadTablesAreRejectedBeforeLoadingTheModel(string rows, string message)
     {
-        var table = Table(["# header", .. rows.Split('\n')]);
-        var outDir = Path.Combine(FixturePaths.NewTempDirectory(), "r");
+        using var temp = FixturePaths.NewTempDirectory();
+        var table = Table(temp, ["# header", .. rows.Split('\n')]);
+        var outDir = Path.Combine(temp, "r");
         var stderr = new StringWriter();
         var code = await FlamApp.RunAsync(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", table, "--out", outDir,
             "--checkpoint", Path.Combine(outDir, "missing.pth")], new StringWriter(), stderr);

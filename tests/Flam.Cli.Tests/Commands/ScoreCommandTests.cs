@@ -21,7 +21,8 @@ public class ScoreCommandTests
     public async Task ScoreCommandReproducesExpectedJson(string name)
     {
         var f = Load(name);
-        var json = Path.Combine(FixturePaths.NewTempDirectory(), "scores.json");
+        using var temp = FixturePaths.NewTempDirectory();
+        var json = Path.Combine(temp, "scores.json");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
@@ -47,7 +48,8 @@ public class ScoreCommandTests
     public async Task BadInputGivesErrorAndNoJson()
     {
         var f = Load("case03");
-        var json = Path.Combine(FixturePaths.NewTempDirectory(), "out.json");
+        using var temp = FixturePaths.NewTempDirectory();
+        var json = Path.Combine(temp, "out.json");
         var stderr = new StringWriter();
         var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
             "--ground-truth", Path.Combine(f.Folder, "ground_truth_overlapping.tsv"), "--durations", Path.Combine(f.Folder, "durations.tsv"),
@@ -73,7 +75,8 @@ public class ScoreCommandTests
         var f = Load("case02");
         async Task<JsonNode> Run(params string[] extra)
         {
-            var json = Path.Combine(FixturePaths.NewTempDirectory(), "s.json");
+            using var temp = FixturePaths.NewTempDirectory();
+            var json = Path.Combine(temp, "s.json");
             var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"), "--ground-truth", Path.Combine(f.Folder, "ground_truth.tsv"),
                 "--durations", Path.Combine(f.Folder, "durations.tsv"), "--json", json, "--fine-segment-length", "0", .. extra], new StringWriter(), new StringWriter());
             Assert.Equal(0, code);
@@ -92,7 +95,8 @@ public class ScoreCommandTests
     public async Task ReportFolderHasJsonMarkdownAndPlots()
     {
         var f = Load("case04");
-        var dir = Path.Combine(FixturePaths.NewTempDirectory(), "report");
+        using var temp = FixturePaths.NewTempDirectory();
+        var dir = Path.Combine(temp, "report");
         var code = await FlamApp.RunAsync(["score", "--scores", Path.Combine(f.Folder, "scores"),
             "--ground-truth", Path.Combine(f.Folder, "ground_truth.tsv"), "--durations", Path.Combine(f.Folder, "durations.tsv"),
             "--report", dir], new StringWriter(), new StringWriter());

@@ -9,9 +9,8 @@ namespace Flam.Tests.Evaluation;
 public sealed class ScoreInputCheckTests
 {
     // One clip of 10 s scored in 1 s frames for one class; the ground truth is an event from 1 s to `offset`.
-    private static string[] Inputs(string score = "0.7", double offset = 3.0)
+    private static string[] Inputs(string dir, string score = "0.7", double offset = 3.0)
     {
-        var dir = FixturePaths.NewTempDirectory();
         Directory.CreateDirectory(Path.Combine(dir, "scores"));
         var rows = Enumerable.Range(0, 10).Select(i => $"{i}.0\t{i + 1}.0\t{(i == 2 ? score : (i % 5 * 0.1).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture))}");
         File.WriteAllText(Path.Combine(dir, "scores", "a.tsv"), "onset\toffset\tdog\n" + string.Join("\n", rows) + "\n");
@@ -31,7 +30,8 @@ public sealed class ScoreInputCheckTests
     [Fact]
     public async Task Sound_inputs_give_no_warning()
     {
-        var (code, error) = await Score(Inputs());
+        using var dir = FixturePaths.NewTempDirectory();
+        var (code, error) = await Score(Inputs(dir));
         Assert.True(code == 0, error);
         Assert.DoesNotContain("warning", error);
     }
@@ -41,7 +41,8 @@ public sealed class ScoreInputCheckTests
     [InlineData("-inf")]
     public async Task Infinite_scores_are_refused_naming_the_file_line_and_class(string score)
     {
-        var (code, error) = await Score(Inputs(score));
+        using var dir = FixturePaths.NewTempDirectory();
+        var (code, error) = await Score(Inputs(dir, score));
         Assert.True(code == FlamApp.UserError, error);
         Assert.Contains("a.tsv:4: score of class 'dog' is " + score, error);
     }
@@ -51,7 +52,8 @@ public sealed class ScoreInputCheckTests
     [InlineData("-0.5", "every frame is detected")]
     public async Task A_threshold_outside_the_scores_range_is_warned(string threshold, string consequence)
     {
-        var (code, error) = await Score([.. Inputs(), "--threshold", threshold]);
+        using var dir = FixturePaths.NewTempDirectory();
+        var (code, error) = await Score([.. Inputs(dir), "--threshold", threshold]);
         Assert.True(code == 0, error);
         Assert.Contains($"warning: --threshold {threshold} is", error);
         Assert.Contains(consequence, error);
@@ -60,7 +62,8 @@ public sealed class ScoreInputCheckTests
     [Fact]
     public async Task Ground_truth_past_the_clip_duration_is_warned()
     {
-        var (code, error) = await Score(Inputs(offset: 12.5));
+        using var dir = FixturePaths.NewTempDirectory();
+        var (code, error) = await Score(Inputs(dir, offset: 12.5));
         Assert.True(code == 0, error);
         Assert.Contains("warning: 1 ground-truth event(s) end after their clip's duration", error);
         Assert.Contains("a: dog 1.0–12.5 s, clip 10.0 s", error);

@@ -38,7 +38,7 @@ public sealed class UserErrorTests
     {
         Runtime.TorchRuntime.EnsureLoaded();
         if (TorchSharp.torch.cuda.is_available()) return; // the case exists only on a CPU build
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var (code, _, error) = await Run(null, ["detect", Noise(dir), "-q", "a dog barks", "--device", "cuda", .. ModelArgs()]);
         Assert.True(code == FlamApp.UserError, error);
         Assert.StartsWith("error: Device 'cuda'", error);
@@ -62,7 +62,7 @@ public sealed class UserErrorTests
     [Fact]
     public async Task Absurd_sample_values_name_the_audio_not_the_weights()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var samples = new float[48000];
         samples[24000] = 3e38f; // finite, so the NaN/Inf check passes it; the log-mel power overflows
         var path = Path.Combine(dir, "absurd.wav");

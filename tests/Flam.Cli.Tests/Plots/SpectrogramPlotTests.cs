@@ -9,7 +9,7 @@ public class SpectrogramPlotTests(FrontendReference reference) : IClassFixture<F
     [Fact]
     public void WritesAPngOfTheRequestedSize()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "spectrogram.png");
         var logMel = reference.LogMel[1].data<float>().ToArray();
         SpectrogramPlot.SavePng(path, logMel, 1001, 64, 0.01, "sine_1kHz_plus_chirp", overwrite: false, width: 900, height: 400);

@@ -4,10 +4,12 @@ using static Flam.Tests.Audio.TestWav;
 namespace Flam.Tests.Audio;
 
 /// <summary>Each bad input of the audio loader gives a <see cref="FlamException"/> naming the file and the problem.</summary>
-public class AudioBadInputTests
+public sealed class AudioBadInputTests : IDisposable
 {
     private static readonly AudioDecodeOptions NoFfmpeg = new(FfmpegLocator: () => null);
-    private readonly string _dir = FixturePaths.NewTempDirectory();
+    private readonly TempDirectory _dir = FixturePaths.NewTempDirectory();
+
+    public void Dispose() => _dir.Dispose();
 
     private static FlamException LoadFails(string path, AudioDecodeOptions? options = null)
     {

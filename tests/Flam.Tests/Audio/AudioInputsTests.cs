@@ -6,7 +6,7 @@ namespace Flam.Tests.Audio;
 public sealed class AudioInputsTests
 {
     /// <summary>Creates the files (contents do not matter: expansion never opens them) below a fresh folder.</summary>
-    private static string Tree(params string[] files)
+    private static TempDirectory Tree(params string[] files)
     {
         var root = FixturePaths.NewTempDirectory();
         foreach (var file in files)
@@ -21,7 +21,7 @@ public sealed class AudioInputsTests
     [Fact]
     public void Folder_gives_its_audio_files_recursively_in_ordinal_order()
     {
-        var root = Tree("b.wav", "B.flac", "a/z.mp3", "a/Y.OGG", "a_b.wav", "c/d/e.opus", "10.wav", "9.wav");
+        using var root = Tree("b.wav", "B.flac", "a/z.mp3", "a/Y.OGG", "a_b.wav", "c/d/e.opus", "10.wav", "9.wav");
         var inputs = AudioInputs.Expand([root]);
         // Ordinal, by UTF-16 code: '/' < digits < upper case < '_' < lower case; "10" before "9".
         string[] expected = ["10.wav", "9.wav", "B.flac", "a/Y.OGG", "a/z.mp3", "a_b.wav", "b.wav", "c/d/e.opus"];
@@ -34,7 +34,7 @@ public sealed class AudioInputsTests
     [Fact]
     public void Hidden_entries_and_other_files_are_skipped_and_counted()
     {
-        var root = Tree("keep.wav", ".hidden.wav", ".cache/inside.wav", ".cache/more.wav", "notes.txt", "sub/cover.jpg", "sub/keep2.flac", "sub/.DS_Store");
+        using var root = Tree("keep.wav", ".hidden.wav", ".cache/inside.wav", ".cache/more.wav", "notes.txt", "sub/cover.jpg", "sub/keep2.flac", "sub/.DS_Store");
         var inputs = AudioInputs.Expand([root]);
         Assert.Equal(["keep.wav", "sub/keep2.flac"], inputs.Files.Select(f => f.RelativeName));
         Assert.Equal(3, inputs.SkippedHidden); // .hidden.wav, .cache (once), sub/.DS_Store
@@ -45,7 +45,7 @@ public sealed class AudioInputsTests
     [Fact]
     public void Files_are_kept_as_given_in_order_and_each_file_only_once()
     {
-        var root = Tree("x.wav", "y.wav", "raw.pcm");
+        using var root = Tree("x.wav", "y.wav", "raw.pcm");
         var x = Path.Combine(root, "x.wav");
         var raw = Path.Combine(root, "raw.pcm");
         var missing = Path.Combine(root, "missing.wav");
@@ -58,7 +58,7 @@ public sealed class AudioInputsTests
     [Fact]
     public void Folder_without_audio_is_an_error_naming_it()
     {
-        var root = Tree("readme.md", ".x.wav");
+        using var root = Tree("readme.md", ".x.wav");
         var error = Assert.Throws<FlamException>(() => AudioInputs.Expand([root]));
         Assert.Contains(root, error.Message);
         Assert.Contains("no audio files (1 hidden and 1 other files skipped", error.Message);

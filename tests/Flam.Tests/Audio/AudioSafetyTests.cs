@@ -12,7 +12,8 @@ public class AudioSafetyTests
     public void AHeaderWithAnImplausibleSampleRateIsRefusedAtOnce(int rate)
     {
         // 480 KB of silence whose header claims `rate` Hz: at 1 Hz, resampling to 48 kHz would ask for 11.5 billion samples.
-        var path = TestWav.Save(FixturePaths.NewTempDirectory(), "odd-rate.wav", TestWav.Simple(1, 1, rate, 16, new byte[480_000]));
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = TestWav.Save(temp, "odd-rate.wav", TestWav.Simple(1, 1, rate, 16, new byte[480_000]));
         var watch = Stopwatch.StartNew();
         var e = Assert.Throws<FlamException>(() => AudioFile.Load(path));
         Assert.Contains($"'{path}': its header declares a sample rate of {rate} Hz", e.Message);

@@ -7,9 +7,11 @@ namespace Flam.Tests.Audio;
 /// that records its arguments and plays back known raw float32 samples (Unix shells only, like CI).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public class FfmpegFallbackTests
+public sealed class FfmpegFallbackTests : IDisposable
 {
-    private readonly string _dir = FixturePaths.NewTempDirectory();
+    private readonly TempDirectory _dir = FixturePaths.NewTempDirectory();
+
+    public void Dispose() => _dir.Dispose();
 
     private string FakeFfmpeg(string body)
     {

@@ -4,10 +4,12 @@ using static Flam.Tests.Audio.FlacStreamBuilder;
 namespace Flam.Tests.Audio;
 
 /// <summary>FLAC features the reference encoder did not produce for the fixtures, in streams written bit by bit.</summary>
-public class FlacFeatureTests
+public sealed class FlacFeatureTests : IDisposable
 {
     private const int Block = 64;
-    private readonly string _dir = FixturePaths.NewTempDirectory();
+    private readonly TempDirectory _dir = FixturePaths.NewTempDirectory();
+
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void VerbatimLeftSideEscapesRice5MidSideLpcConstantAndWastedBits()

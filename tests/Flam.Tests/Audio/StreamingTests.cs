@@ -4,9 +4,11 @@ using static Flam.Tests.Audio.TestWav;
 
 namespace Flam.Tests.Audio;
 
-public class StreamingTests
+public sealed class StreamingTests : IDisposable
 {
-    private readonly string _dir = FixturePaths.NewTempDirectory();
+    private readonly TempDirectory _dir = FixturePaths.NewTempDirectory();
+
+    public void Dispose() => _dir.Dispose();
 
     private string NoiseWav(string name, int rate, int samples, int channels = 1)
     {

@@ -4,9 +4,11 @@ using static Flam.Tests.Audio.TestWav;
 
 namespace Flam.Tests.Audio;
 
-public class WavReadingTests
+public sealed class WavReadingTests : IDisposable
 {
-    private readonly string _dir = FixturePaths.NewTempDirectory();
+    private readonly TempDirectory _dir = FixturePaths.NewTempDirectory();
+
+    public void Dispose() => _dir.Dispose();
 
     private static float[] LoadNative(string path) => AudioFile.Load(path, AudioFile.Probe(path).SampleRate);
 

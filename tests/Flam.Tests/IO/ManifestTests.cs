@@ -14,7 +14,7 @@ public class ManifestTests
     [Fact]
     public void RoundTripKeepsEveryField()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         File.WriteAllBytes(Path.Combine(dir, "a.wav"), [0]);
         var entry = new ManifestEntry("a.wav", 10, ["a dog barks"], ["dog", "bark"],
             [new ManifestEvent("dog bark", 1.25, 2.5)], "synth");
@@ -37,7 +37,7 @@ public class ManifestTests
     [Fact]
     public void ClipLevelEntryOmitsEventsAndDefaultsListsToEmpty()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = WriteManifest(dir, "{\"audio\":\"x.wav\",\"duration\":3}");
         var entry = Assert.Single(Manifest.Read(path, MissingAudioPolicy.Ignore).Entries);
         Assert.Null(entry.Events);
@@ -49,7 +49,7 @@ public class ManifestTests
     [Fact]
     public void BadJsonNamesTheLine()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = WriteManifest(dir, "{\"audio\":\"x.wav\",\"duration\":3}", "", "{not json");
         var e = Assert.Throws<FlamException>(() => Manifest.Read(path, MissingAudioPolicy.Ignore));
         Assert.Contains("line 3", e.Message);
@@ -66,7 +66,7 @@ public class ManifestTests
     [InlineData("[1,2]", "not a valid JSON entry")]
     public void InvalidEntriesAreRejectedWithTheLine(string line, string expected)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = WriteManifest(dir, "{\"audio\":\"ok.wav\",\"duration\":3}", line);
         var e = Assert.Throws<FlamException>(() => Manifest.Read(path, MissingAudioPolicy.Ignore));
         Assert.Contains("line 2", e.Message);
@@ -76,7 +76,7 @@ public class ManifestTests
     [Fact]
     public void EmptyManifestIsAnError()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = WriteManifest(dir, "", "  ");
         var e = Assert.Throws<FlamException>(() => Manifest.Read(path));
         Assert.Contains("empty", e.Message);
@@ -85,7 +85,7 @@ public class ManifestTests
     [Fact]
     public void MissingAudioFailsListingFilesOrIsSkippedWithACount()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         File.WriteAllBytes(Path.Combine(dir, "here.wav"), [0]);
         var path = WriteManifest(dir,
             "{\"audio\":\"here.wav\",\"duration\":3}",
@@ -104,7 +104,7 @@ public class ManifestTests
     [Fact]
     public void WriteRefusesInvalidEntries()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "m.jsonl");
         var bad = new ManifestEntry("a.wav", 1, [], [], [new ManifestEvent("x", 0.5, 1.5)]);
         var e = Assert.Throws<FlamException>(() => Manifest.Write(path, [bad]));

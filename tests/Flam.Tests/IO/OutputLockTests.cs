@@ -7,7 +7,8 @@ public class OutputLockTests
     [Fact]
     public void ASecondHolderIsRefusedNamingTheFolderAndTheFirstProcess()
     {
-        var folder = Path.Combine(FixturePaths.NewTempDirectory(), "out");
+        using var temp = FixturePaths.NewTempDirectory();
+        var folder = Path.Combine(temp, "out");
         using (OutputLock.Acquire(folder, "flam test-one"))
         {
             var e = Assert.Throws<FlamException>(() => OutputLock.Acquire(folder, "flam test-two"));
@@ -23,7 +24,7 @@ public class OutputLockTests
     [Fact]
     public void LockFilesLeftByAKilledProcessDoNotBlock()
     {
-        var folder = FixturePaths.NewTempDirectory();
+        using var folder = FixturePaths.NewTempDirectory();
         // What a SIGKILLed holder leaves: both files, but no OS lock (the kernel dropped it with the process).
         File.WriteAllText(Path.Combine(folder, OutputLock.FileName), "");
         File.WriteAllText(Path.Combine(folder, OutputLock.HolderFileName), "{\"pid\":999999,\"command\":\"flam train\",\"started\":\"then\"}\n");

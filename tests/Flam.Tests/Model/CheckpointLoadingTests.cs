@@ -42,7 +42,8 @@ public sealed class CheckpointLoadingTests
     public void CheckpointsAsPeopleSaveThemLoadTheSameWeights(CheckpointForm form)
     {
         var original = PyTorchCheckpoint.Load(MicroCheckpoint);
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), form + ".pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, form + ".pth");
         TorchZipCheckpointWriter.Write(path, original, form);
 
         var loaded = PyTorchCheckpoint.Load(path);
@@ -64,7 +65,8 @@ public sealed class CheckpointLoadingTests
         Assert.True(state.Remove("audio_projection.0.bias"));
         state["extra.weight"] = zeros(3);
         state["text_branch.pooler.dense.bias"] = zeros(31);
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), form + ".pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, form + ".pth");
         TorchZipCheckpointWriter.Write(path, state, form);
 
         var e = Assert.Throws<FlamException>(() => FlamModel.Load(path, MicroConfig));
@@ -77,7 +79,8 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void DictWithoutAStateDictNamesItsEntries()
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "epoch-only.pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, "epoch-only.pth");
         using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
         {
             // {"epoch": 7, "optimizer_name": "adamw"} in protocol 2
@@ -97,7 +100,8 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void MissingCheckpointIsNamed()
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "absent.pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, "absent.pth");
         var e = Assert.Throws<FlamException>(() => FlamModel.Load(path, MicroConfig));
         Assert.Contains(path, e.Message);
         Assert.Contains("does not exist", e.Message);
@@ -106,7 +110,8 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void FileThatIsNotAZipIsRejected()
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "notes.pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, "notes.pth");
         File.WriteAllText(path, "this is not a checkpoint");
         var e = Assert.Throws<FlamException>(() => FlamModel.Load(path, MicroConfig));
         Assert.Contains(path, e.Message);
@@ -116,7 +121,8 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void TruncatedCheckpointIsRejected()
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "truncated.pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, "truncated.pth");
         var bytes = File.ReadAllBytes(MicroCheckpoint);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
         var e = Assert.Throws<FlamException>(() => PyTorchCheckpoint.Load(path));
@@ -126,7 +132,8 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void CorruptPickleIsRejected()
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "corrupt.pth");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, "corrupt.pth");
         using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
         {
             using (var s = archive.CreateEntry("archive/data.pkl").Open()) s.Write([0x80, 0x02, 0xFF, 0x13, 0x37]);
@@ -140,7 +147,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void StateDictOfAnotherModelListsTheMissingAndUnexpectedKeys()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "other.safetensors");
         SafeTensors.Save(path, new Dictionary<string, Tensor> { ["encoder.conv1.weight"] = zeros(8, 1, 3, 3), ["fc.bias"] = zeros(10) });
         File.WriteAllText(Path.Combine(dir, FlamModel.ConfigFileName), MicroConfig.ToJson());
@@ -154,7 +161,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void RightKeysWithWrongShapesAreListed()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var state = PyTorchCheckpoint.Load(MicroCheckpoint);
         state["audio_projection.0.weight"] = zeros(24, 100);
         state["text_branch.pooler.dense.bias"] = zeros(31);
@@ -181,7 +188,8 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void SafeTensorsWithoutConfigIsRejected()
     {
-        var path = Path.Combine(FixturePaths.NewTempDirectory(), "weights.safetensors");
+        using var temp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(temp, "weights.safetensors");
         SafeTensors.Save(path, new Dictionary<string, Tensor> { ["x"] = zeros(1) });
         var e = Assert.Throws<FlamException>(() => FlamModel.Load(path));
         Assert.Contains("config.json", e.Message);
@@ -190,7 +198,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void SavedModelLoadsBackWithIdenticalWeightsAndOutputs()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         using var model = FlamModel.Load(MicroCheckpoint, MicroConfig);
         model.Save(dir);
         Assert.Equal(new[] { FlamModel.ConfigFileName, FlamModel.WeightsFileName }, Directory.GetFiles(dir).Select(Path.GetFileName).Order().ToArray());
@@ -213,7 +221,7 @@ public sealed class CheckpointLoadingTests
         Assert.Same(FlamConfig.V1Base, FlamConfig.FromNameOrFile("v1-base"));
         var unknown = Assert.Throws<FlamException>(() => FlamConfig.FromNameOrFile("v9-giant"));
         Assert.Contains("v1-base", unknown.Message);
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var broken = Path.Combine(dir, "broken.json");
         File.WriteAllText(broken, "{ not json");
         Assert.Contains("not valid JSON", Assert.Throws<FlamException>(() => FlamConfig.FromNameOrFile(broken)).Message);

@@ -6,7 +6,7 @@ namespace Flam.Tests.Model;
 [Collection(TorchCollection.Name)]
 public class ModelBundleTests
 {
-    private static string SavedMiniLmModel()
+    private static TempDirectory SavedMiniLmModel()
     {
         var dir = FixturePaths.NewTempDirectory();
         using var model = FlamModel.Create(FlamConfig.FromNameOrFile(FixturePaths.Get("model", "micro", "config.json")).WithMiniLmText());
@@ -17,7 +17,8 @@ public class ModelBundleTests
     [Fact]
     public void ShippedModelLoadsWithoutTokenizerFiles()
     {
-        var bundle = ModelBundle.Shipped(SavedMiniLmModel());
+        using var dir = SavedMiniLmModel();
+        var bundle = ModelBundle.Shipped(dir);
         using var model = bundle.LoadModel();
         Assert.Equal("minilm", model.Config.TextModelType);
         Assert.Same(model.TextBranch, bundle.LoadTokenizer(model));
@@ -29,7 +30,7 @@ public class ModelBundleTests
     [InlineData("config.json")]
     public void MissingFileIsNamed(string file)
     {
-        var dir = SavedMiniLmModel();
+        using var dir = SavedMiniLmModel();
         File.Delete(Path.Combine(dir, file));
         var e = Assert.Throws<FlamException>(() => ModelBundle.Shipped(dir));
         Assert.Contains(Path.Combine(dir, file), e.Message);
@@ -39,7 +40,7 @@ public class ModelBundleTests
     [Fact]
     public void TruncatedWeightsAreNamed()
     {
-        var dir = SavedMiniLmModel();
+        using var dir = SavedMiniLmModel();
         var weights = Path.Combine(dir, FlamModel.WeightsFileName);
         var bytes = File.ReadAllBytes(weights);
         File.WriteAllBytes(weights, bytes[..(bytes.Length / 2)]);
@@ -50,7 +51,7 @@ public class ModelBundleTests
     [Fact]
     public void GarbageWeightsAreNamed()
     {
-        var dir = SavedMiniLmModel();
+        using var dir = SavedMiniLmModel();
         var weights = Path.Combine(dir, FlamModel.WeightsFileName);
         File.WriteAllText(weights, "this is not a safetensors file at all");
         var e = Assert.Throws<FlamException>(() => ModelBundle.Shipped(dir).LoadModel());
@@ -60,7 +61,7 @@ public class ModelBundleTests
     [Fact]
     public void CorruptConfigIsNamed()
     {
-        var dir = SavedMiniLmModel();
+        using var dir = SavedMiniLmModel();
         var config = Path.Combine(dir, FlamModel.ConfigFileName);
         File.WriteAllText(config, "{ \"audio_cfg\": ");
         var e = Assert.Throws<FlamException>(() => ModelBundle.Shipped(dir).LoadModel());

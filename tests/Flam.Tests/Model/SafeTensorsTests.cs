@@ -20,7 +20,7 @@ public class SafeTensorsTests
     [Fact]
     public void RoundTripsEveryDtypeAndMetadata()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "t.safetensors");
         var original = new Dictionary<string, torch.Tensor>
         {
@@ -46,7 +46,7 @@ public class SafeTensorsTests
     [Fact]
     public void TruncatedFileIsAClearError()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "t.safetensors");
         SafeTensors.Save(path, new Dictionary<string, torch.Tensor> { ["x"] = torch.randn(100) });
         var bytes = File.ReadAllBytes(path);

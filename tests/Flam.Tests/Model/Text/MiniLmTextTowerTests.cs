@@ -131,7 +131,7 @@ public class MiniLmConfigTests
     [Fact]
     public void ModelSavesOnlyTrainablePartsAndReloadsWithIdenticalTextFeatures()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var texts = new[] { "a dog barking", "glass breaking" };
         float[] before;
         using (var model = FlamModel.Create(Micro().WithMiniLmText()))

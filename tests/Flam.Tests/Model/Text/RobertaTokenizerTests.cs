@@ -96,7 +96,7 @@ public sealed class RobertaTokenizerTests
     [Fact]
     public void Missing_tokenizer_files_are_named()
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         var e = Assert.Throws<FlamException>(() => RobertaTokenizer.Load(dir));
         Assert.Contains(Path.Combine(dir, "vocab.json"), e.Message);
         File.Copy(FixturePaths.Get("tokenizer", "tiny", "vocab.json"), Path.Combine(dir, "vocab.json"));
@@ -116,7 +116,7 @@ public sealed class RobertaTokenizerTests
     [InlineData("merges.txt", "#version: 0.2\nq z\n", "not in the vocabulary")]
     public void Malformed_tokenizer_files_are_named(string file, string content, string problem)
     {
-        var dir = FixturePaths.NewTempDirectory();
+        using var dir = FixturePaths.NewTempDirectory();
         foreach (var name in new[] { "vocab.json", "merges.txt" })
         {
             File.Copy(FixturePaths.Get("tokenizer", "tiny", name), Path.Combine(dir, name));
