@@ -58,7 +58,7 @@ public sealed class GitSourceTests
     [Fact]
     public void BuildReadsThePinnedCommitWithPerFileLicences()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var gitRoot = Path.Combine(temp, "clones");
         var commit = MakeRepository(gitRoot);
         var options = new CorpusOptions
@@ -88,7 +88,7 @@ public sealed class GitSourceTests
     [Fact]
     public void MissingCloneAndMissingCommitAreNamed()
     {
-        var temp = FixturePaths.NewTempDirectory();
+        using var temp = FixturePaths.NewTempDirectory();
         var gitRoot = Path.Combine(temp, "clones");
         Directory.CreateDirectory(gitRoot);
         var cache = new GitRepositoryCache(gitRoot, Path.Combine(temp, "cache"), TextWriter.Null);
