@@ -30,14 +30,20 @@ EVAL_MIXTURES=${EVAL_MIXTURES:-300}
 STAGE1_STEPS=${STAGE1_STEPS:-800}
 STAGE2_STEPS=${STAGE2_STEPS:-1600}
 BATCH=${BATCH:-16}
+STAGE1_LR=${STAGE1_LR:-5e-4}
+STAGE2_LR=${STAGE2_LR:-3e-4}
 # Discrimination (docs/training.md, "Absent sounds"): the decision loss on the unbiased logit, texts of sounds absent
 # from the batch and made-up texts as negatives.
 DECISION_WEIGHT=${DECISION_WEIGHT:-2}
 NEGATIVE_TEXTS=${NEGATIVE_TEXTS:-2}
 NONSENSE_TEXTS=${NONSENSE_TEXTS:-0.2}
 
-dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
-flam() { dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" "$@"; }
+# FLAM_DLL: a built Flam.Cli.dll to run instead of building this tree (a copy keeps a long run safe from rebuilds).
+if [ -z "${FLAM_DLL:-}" ]; then
+  dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
+  FLAM_DLL=$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll
+fi
+flam() { dotnet "$FLAM_DLL" "$@"; }
 
 mkdir -p "$WORK"
 git_sources=()
@@ -68,12 +74,12 @@ common=(--config cpu-small --text-tower minilm --batch-size "$BATCH" --seed 0 --
 init=()
 if [ -n "${INIT:-}" ]; then init=(--init "$INIT"); fi
 flam train --stage 1 "${init[@]}" --train "$CORPUS/events.train.jsonl" --train "$CORPUS/backgrounds.train.jsonl" \
-  --steps "$STAGE1_STEPS" --lr 5e-4 --warmup 50 --validate-every 1000000 "${common[@]}" --out "$WORK/stage1"
+  --steps "$STAGE1_STEPS" --lr "$STAGE1_LR" --warmup 50 --validate-every 1000000 "${common[@]}" --out "$WORK/stage1"
 
 # Stage 2: global + frame-wise SED + prior losses on the training mixtures, from stage 1.
 flam train --stage 2 --init "$WORK/stage1/model.safetensors" --train "$WORK/mixtures-train/manifest.jsonl" \
   --val "$WORK/mixtures-validation/manifest.jsonl" --validate-every 250 \
   --decision-weight "$DECISION_WEIGHT" --negative-texts "$NEGATIVE_TEXTS" --nonsense-texts "$NONSENSE_TEXTS" \
-  --steps "$STAGE2_STEPS" --lr 3e-4 --warmup 50 "${common[@]}" --out "$WORK/stage2"
+  --steps "$STAGE2_STEPS" --lr "$STAGE2_LR" --warmup 50 "${common[@]}" --out "$WORK/stage2"
 
 echo "default model: $WORK/stage2/best (highest validation frame AUROC) and $WORK/stage2/model.safetensors (last step)"
