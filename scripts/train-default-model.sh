@@ -34,7 +34,7 @@ STAGE1_LR=${STAGE1_LR:-5e-4}
 STAGE2_LR=${STAGE2_LR:-3e-4}
 # Discrimination (docs/training.md, "Absent sounds"): the decision loss on the unbiased logit, texts of sounds absent
 # from the batch and made-up texts as negatives.
-DECISION_WEIGHT=${DECISION_WEIGHT:-2}
+DECISION_WEIGHT=${DECISION_WEIGHT:-10}
 NEGATIVE_TEXTS=${NEGATIVE_TEXTS:-2}
 NONSENSE_TEXTS=${NONSENSE_TEXTS:-0.2}
 
