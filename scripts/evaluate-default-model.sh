@@ -5,17 +5,21 @@
 #   scripts/evaluate-default-model.sh [MODEL] [CORPUS] [WORK]
 #
 # MODEL: a Flam model folder (default: models/default); CORPUS and WORK as for train-default-model.sh.
-# Reports go to WORK/eval/<set>/report.{json,md}; timings to WORK/eval/timing.txt.
+# Reports go to OUT (default WORK/eval)/<set>/report.{json,md}; timings to OUT/timing.txt.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODEL=${1:-$ROOT/models/default}
 CORPUS=${2:-/work/data/corpus}
 WORK=${3:-/work/data/default-model}
-OUT=$WORK/eval
+OUT=${OUT:-$WORK/eval}
 
-dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
-flam() { dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" "$@"; }
+# FLAM_DLL: a built Flam.Cli.dll to run instead of building this tree.
+if [ -z "${FLAM_DLL:-}" ]; then
+  dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
+  FLAM_DLL=$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll
+fi
+flam() { dotnet "$FLAM_DLL" "$@"; }
 model=(--checkpoint "$MODEL" --batch 8)
 mkdir -p "$OUT"
 
@@ -56,7 +60,7 @@ mapfile -t clips < <(ls "$WORK/mixtures-test/audio/"*.wav | head -21)
 {
   for n in 1 21; do
     /usr/bin/time -f "clips=$n wall_s=%e max_rss_kb=%M" \
-      dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" detect "${clips[@]:0:$n}" -q "glass breaking" -q "a dog barks" \
+      dotnet "$FLAM_DLL" detect "${clips[@]:0:$n}" -q "glass breaking" -q "a dog barks" \
       --checkpoint "$MODEL" -o "$OUT/timing-$n.json" --force 2>&1 >/dev/null | tail -1
   done
 } | tee "$OUT/timing.txt"
