@@ -5,30 +5,46 @@
 #   scripts/evaluate-default-model.sh [MODEL] [CORPUS] [WORK]
 #
 # MODEL: a Flam model folder (default: models/default); CORPUS and WORK as for train-default-model.sh.
-# Reports go to WORK/eval/<set>/report.{json,md}; timings to WORK/eval/timing.txt.
+# Reports go to OUT (default WORK/eval)/<set>/report.{json,md}; timings to OUT/timing.txt.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODEL=${1:-$ROOT/models/default}
 CORPUS=${2:-/work/data/corpus}
 WORK=${3:-/work/data/default-model}
-OUT=$WORK/eval
+OUT=${OUT:-$WORK/eval}
 
-dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
-flam() { dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" "$@"; }
+# FLAM_DLL: a built Flam.Cli.dll to run instead of building this tree.
+if [ -z "${FLAM_DLL:-}" ]; then
+  dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
+  FLAM_DLL=$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll
+fi
+flam() { dotnet "$FLAM_DLL" "$@"; }
 model=(--checkpoint "$MODEL" --batch 8)
 mkdir -p "$OUT"
 
 # Frame-level SED on mixtures whose events and backgrounds were never heard in training ("held-out"),
 # and on mixtures of events whose labels never occur in training ("unseen-label").
+# Also the false alarms of queries that name no sound of the set: made-up words, other languages, an empty-ish query.
+absent=(--absent-query "xqzv blorf wug" --absent-query "flimber quandros teth" --absent-query "asdf qwer zxcv"
+  --absent-query "Der Hund bellt laut" --absent-query "直升机在飞" --absent-query "el tren llega tarde" --absent-query ".")
 for set in test unseen-label; do
-  flam eval sed --manifest "$WORK/mixtures-$set/manifest.jsonl" "${model[@]}" -o "$OUT/sed-$set" --force
+  flam eval sed --manifest "$WORK/mixtures-$set/manifest.jsonl" "${absent[@]}" "${model[@]}" -o "$OUT/sed-$set" --force
 done
 
-# Clip-level: zero-shot classification (class = first tag) and retrieval on the held-out labelled clips.
+# Clip-level: zero-shot classification (class = first tag) and retrieval on the held-out labelled clips; and the
+# real-recording proxy: the held-out clips (both held-out splits) of the sources that are recordings of real sounds
+# rather than game or synthesised effects (REAL_SOURCES), and the held-out ambience backgrounds.
+REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket}
+pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
+# (written beside the corpus, whose relative audio paths the manifests use)
+cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$CORPUS/events.real-heldout.jsonl" || true
 for set in test unseen-label; do
   flam eval zeroshot --manifest "$CORPUS/events.$set.jsonl" --template "the sound of {0}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
   flam eval retrieval --manifest "$CORPUS/events.$set.jsonl" "${model[@]}" -o "$OUT/retrieval-$set" --force
+done
+for set in events.real-heldout backgrounds.test; do
+  flam eval zeroshot --manifest "$CORPUS/$set.jsonl" --template "the sound of {0}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
 done
 
 # Paraphrase robustness: every held-out label asked in three wordings (the corpus metadata maps the mixtures'
@@ -44,7 +60,7 @@ mapfile -t clips < <(ls "$WORK/mixtures-test/audio/"*.wav | head -21)
 {
   for n in 1 21; do
     /usr/bin/time -f "clips=$n wall_s=%e max_rss_kb=%M" \
-      dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" detect "${clips[@]:0:$n}" -q "glass breaking" -q "a dog barks" \
+      dotnet "$FLAM_DLL" detect "${clips[@]:0:$n}" -q "glass breaking" -q "a dog barks" \
       --checkpoint "$MODEL" -o "$OUT/timing-$n.json" --force 2>&1 >/dev/null | tail -1
   done
 } | tee "$OUT/timing.txt"

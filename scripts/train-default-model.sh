@@ -5,9 +5,15 @@
 #
 #   scripts/train-default-model.sh [CORPUS] [WORK]
 #
-# CORPUS: the corpus folder, built here by `flam corpus build` when it holds none yet (downloads Debian data
-# packages, ~15 min; AMBIENCE names the extra folder of licensed ambience recordings); default /work/data/corpus.
+# CORPUS: the corpus folder, built (or brought up to date, a few seconds when nothing changed) by `flam corpus build`:
+# it downloads Debian data packages (~15 min the first time), reads the git sources of data/corpus/git-sources.json
+# at their pinned commits from clones under GIT_ROOT (each "owner/name" as GIT_ROOT/owner/name; `git clone` them
+# first, see docs/corpus.md; without GIT_ROOT only the Debian packages are used), and AMBIENCE names the extra folder
+# of licensed ambience recordings; default /work/data/corpus.
 # WORK: output (default /work/data/default-model).
+# INIT: optional weights to start stage 1 from (the shipped model was trained with INIT = the previous default
+# model, to fit the training into the CPU time at hand; without INIT stage 1 starts from random weights and needs
+# STAGE1_STEPS of a few thousand).
 # The corpus's own splits drive every hold-out: training sees only split "train" events and backgrounds;
 # validation mixtures use split "validation"; the held-out test mixtures use split "test" events and
 # backgrounds (never heard in training); the unseen-label mixtures use events whose label never occurs
@@ -19,19 +25,30 @@ WORK=${2:-/work/data/default-model}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # Sizes of the recipe (environment overrides for quick trials).
-TRAIN_MIXTURES=${TRAIN_MIXTURES:-5000}
+TRAIN_MIXTURES=${TRAIN_MIXTURES:-6000}
 EVAL_MIXTURES=${EVAL_MIXTURES:-300}
-STAGE1_STEPS=${STAGE1_STEPS:-600}
-STAGE2_STEPS=${STAGE2_STEPS:-2800}
+STAGE1_STEPS=${STAGE1_STEPS:-800}
+STAGE2_STEPS=${STAGE2_STEPS:-1600}
 BATCH=${BATCH:-16}
+STAGE1_LR=${STAGE1_LR:-5e-4}
+STAGE2_LR=${STAGE2_LR:-3e-4}
+# Discrimination (docs/training.md, "Absent sounds"): the decision loss on the unbiased logit, texts of sounds absent
+# from the batch and made-up texts as negatives.
+DECISION_WEIGHT=${DECISION_WEIGHT:-10}
+NEGATIVE_TEXTS=${NEGATIVE_TEXTS:-2}
+NONSENSE_TEXTS=${NONSENSE_TEXTS:-0.2}
 
-dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
-flam() { dotnet "$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll" "$@"; }
+# FLAM_DLL: a built Flam.Cli.dll to run instead of building this tree (a copy keeps a long run safe from rebuilds).
+if [ -z "${FLAM_DLL:-}" ]; then
+  dotnet build "$ROOT/src/Flam.Cli" -c Release --nologo -v q
+  FLAM_DLL=$ROOT/src/Flam.Cli/bin/Release/net10.0/Flam.Cli.dll
+fi
+flam() { dotnet "$FLAM_DLL" "$@"; }
 
 mkdir -p "$WORK"
-if [ ! -f "$CORPUS/events.jsonl" ]; then
-  flam corpus build --out "$CORPUS" --cache "${CORPUS_CACHE:-$CORPUS-cache}" --folder "${AMBIENCE:-$ROOT/../shared/data/ambience-blanket}"
-fi
+git_sources=()
+if [ -n "${GIT_ROOT:-}" ]; then git_sources=(--git-root "$GIT_ROOT"); fi
+flam corpus build --out "$CORPUS" --cache "${CORPUS_CACHE:-$CORPUS-cache}" --folder "${AMBIENCE:-$ROOT/../shared/data/ambience-blanket}" "${git_sources[@]}"
 # One metadata file per corpus split, next to the corpus so its relative audio paths stay valid.
 for split in train validation test unseen-label; do
   for kind in events backgrounds; do
@@ -54,12 +71,15 @@ common=(--config cpu-small --text-tower minilm --batch-size "$BATCH" --seed 0 --
         --logmel-cache "$WORK/logmel-cache" --checkpoint-every 100 --keep 2)
 
 # Stage 1: global contrastive loss on the labelled training clips ("caption, tag" texts).
-flam train --stage 1 --train "$CORPUS/events.train.jsonl" --train "$CORPUS/backgrounds.train.jsonl" \
-  --steps "$STAGE1_STEPS" --lr 5e-4 --warmup 50 --validate-every 1000000 "${common[@]}" --out "$WORK/stage1"
+init=()
+if [ -n "${INIT:-}" ]; then init=(--init "$INIT"); fi
+flam train --stage 1 "${init[@]}" --train "$CORPUS/events.train.jsonl" --train "$CORPUS/backgrounds.train.jsonl" \
+  --steps "$STAGE1_STEPS" --lr "$STAGE1_LR" --warmup 50 --validate-every 1000000 "${common[@]}" --out "$WORK/stage1"
 
 # Stage 2: global + frame-wise SED + prior losses on the training mixtures, from stage 1.
 flam train --stage 2 --init "$WORK/stage1/model.safetensors" --train "$WORK/mixtures-train/manifest.jsonl" \
   --val "$WORK/mixtures-validation/manifest.jsonl" --validate-every 250 \
-  --steps "$STAGE2_STEPS" --lr 3e-4 --warmup 50 "${common[@]}" --out "$WORK/stage2"
+  --decision-weight "$DECISION_WEIGHT" --negative-texts "$NEGATIVE_TEXTS" --nonsense-texts "$NONSENSE_TEXTS" \
+  --steps "$STAGE2_STEPS" --lr "$STAGE2_LR" --warmup 50 "${common[@]}" --out "$WORK/stage2"
 
 echo "default model: $WORK/stage2/best (highest validation frame AUROC) and $WORK/stage2/model.safetensors (last step)"

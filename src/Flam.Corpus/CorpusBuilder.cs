@@ -18,7 +18,8 @@ public sealed record CorpusResult(IReadOnlyList<CorpusClip> Clips, IReadOnlyList
 /// </summary>
 public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, TextWriter log)
 {
-    private static readonly HashSet<string> AudioExtensions = new(StringComparer.OrdinalIgnoreCase) { ".ogg", ".oga", ".wav" };
+    // Opus (git sources) decodes through ffmpeg; the rest have built-in decoders.
+    private static readonly HashSet<string> AudioExtensions = new(StringComparer.OrdinalIgnoreCase) { ".ogg", ".oga", ".wav", ".flac", ".mp3", ".opus" };
 
     // Folder names that mark music or spoken lines in any package; such files are not sound events.
     private static readonly HashSet<string> ExcludedFolders = new(StringComparer.OrdinalIgnoreCase) { "music", "tunes", "voice", "voices" };
@@ -36,6 +37,14 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         foreach (var source in CorpusCatalog.Packages.Where(p => options.Packages.Contains(p.Name)))
         {
             candidates.AddRange(Select(source, GatherPackage(source, cache, excluded), excluded));
+        }
+        if (options.GitSources.Count > 0)
+        {
+            var git = new GitRepositoryCache(options.GitRoot!, options.CacheDirectory, log);
+            foreach (var source in options.GitSources)
+            {
+                candidates.AddRange(Select(source, GatherGit(source, git, excluded), excluded));
+            }
         }
         foreach (var folder in options.Folders)
         {
@@ -100,12 +109,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         {
             throw new FlamException($"Package '{source.Name}' has no folder '{source.ScanRoot}' (unpacked in '{root}').");
         }
-        var include = source.Include.Select(PathGlob.Corpus).ToArray();
-        var exclude = source.Exclude.Select(PathGlob.Corpus).ToArray();
-        bool Wanted(string rel) => AudioExtensions.Contains(Path.GetExtension(rel))
-            && (include.Length == 0 || include.Any(g => g.IsMatch(rel)))
-            && !exclude.Any(g => g.IsMatch(rel))
-            && !rel.Split('/').SkipLast(1).Any(ExcludedFolders.Contains);
+        var Wanted = Selector(source);
         foreach (var archive in source.InnerArchives)
         {
             cache.ExpandArchive(Path.Combine(scanRoot, archive), Wanted);
@@ -142,6 +146,45 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         if (transcripts is not null)
         {
             log.WriteLine($"{source.Name}: {list.Count(c => c.Transcript is not null)} of {list.Count} selected files have a transcript in {source.Transcripts}");
+        }
+        return list;
+    }
+
+    /// <summary>Whether a path below the source's scan root is an audio file its include/exclude globs select.</summary>
+    private static Func<string, bool> Selector(CorpusSource source)
+    {
+        var include = source.Include.Select(PathGlob.Corpus).ToArray();
+        var exclude = source.Exclude.Select(PathGlob.Corpus).ToArray();
+        return rel => AudioExtensions.Contains(Path.GetExtension(rel))
+            && (include.Length == 0 || include.Any(g => g.IsMatch(rel)))
+            && !exclude.Any(g => g.IsMatch(rel))
+            && !rel.Split('/').SkipLast(1).Any(ExcludedFolders.Contains);
+    }
+
+    private static List<Candidate> GatherGit(CorpusSource source, GitRepositoryCache git, List<ExcludedFile> excluded)
+    {
+        var pin = source.Git!;
+        var scanRoot = git.Export(source);
+        var wanted = Selector(source);
+        var list = new List<Candidate>();
+        if (!Directory.Exists(scanRoot))
+        {
+            return list; // the folder held no files at that commit
+        }
+        foreach (var file in Directory.EnumerateFiles(scanRoot, "*", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(scanRoot, file).Replace('\\', '/');
+            if (!AudioExtensions.Contains(Path.GetExtension(rel)))
+            {
+                continue;
+            }
+            if (!wanted(rel))
+            {
+                excluded.Add(new(source.Name, rel, "not selected (excluded path)"));
+                continue;
+            }
+            var repositoryPath = source.ScanRoot.Length == 0 ? rel : source.ScanRoot + "/" + rel;
+            list.Add(new Candidate(source, rel, file, pin.Repository + ":" + repositoryPath, pin.Lookup(rel, repositoryPath), null));
         }
         return list;
     }
@@ -209,7 +252,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         {
             if (c.Licence is null)
             {
-                excluded.Add(new(source.Name, c.Relative, "no licence record in the copyright file"));
+                excluded.Add(new(source.Name, c.Relative, source.Git is null ? "no licence record in the copyright file" : "no licence rule covers it"));
                 continue;
             }
             if (!LicencePolicy.IsFree(c.Licence.Licence))
@@ -299,7 +342,9 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         {
             if (rel.StartsWith(from, StringComparison.Ordinal))
             {
-                return to + rel[from.Length..];
+                // A target without a trailing '/' names one file for the whole folder (hydrogen's kits: the copyright
+                // file lists each kit's archive, the package installs the kit unpacked).
+                return to.Length == 0 || to.EndsWith('/') ? to + rel[from.Length..] : to;
             }
         }
         return rel;

@@ -92,6 +92,39 @@ public static class CorpusCatalog
             ["data.pk3"], true, [], 0,
             "Nexuiz ambience, weapon and movement sounds from data.pk3. Its copyright file is free-form and puts all of Nexuiz under GPL-2 or later. Announcers, player voices and game-mode jingles are left out.",
             new LicenceRecord("GPL-2+", "2002-2009 Alientrap, Lee Vermeulen")),
+        new("bucklespring-data", SourceOrigin.DebianPackage, "usr/share/buckle/wav",
+            ["*.wav"], None, None, true, [("", "wav/")], 60,
+            "Bucklespring: an IBM Model-M keyboard recorded key by key (GPL-2+ per Files: *), one press (-0) and one release (-1) per scan code. "
+            + "Capped at 60 of its 171 files (hash subset) so keystrokes do not dominate; nothing else is left out.",
+            AllowBackgrounds: false),
+        new("sound-icons", SourceOrigin.DebianPackage, "usr/share/sounds/sound-icons",
+            ["*.wav"], None, None, true, [], 0,
+            "Speech-dispatcher sound icons (GPL-2+ per Files: *): short instrument notes and chords (harpsichord, piano, guitar, trumpet, cello, xylophone, cymbalom), "
+            + "a canary, a beetle, a cat squeak, water in a glass and whistles. The extension-less entries are symlinks to these files and are not read.",
+            AllowBackgrounds: false),
+        new("lmms-common", SourceOrigin.DebianPackage, "usr/share/lmms/samples",
+            ["drums/*.ogg", "instruments/*.ogg", "misc/*.ogg", "effects/*.ogg"],
+            ["drums/zap*", "drums/nasty_*", "drums/kick_*", "drums/clav*", "misc/bass!*", "misc/buzz!*", "misc/undefined*", "misc/electric_ping*",
+             "effects/chroma*", "effects/filter_sweep*", "effects/start*", "effects/stop*", "effects/warp*"],
+            None, true, [("", "data/samples/")], 80,
+            "LMMS samples (GPL-2+ per Files: *): drum-kit hits (kick, snare, toms, hi-hats, cymbals, claps, rim, shaker, wood block), single instrument notes "
+            + "(cello, church organ, flute, harpsichord, piano, guitar, trumpet, violin), applause, breathing, a crowd, a metronome, a finger snap, bells, an explosion, "
+            + "a record scratch and wind chimes; capped at 80. Left out: bass and synth loops, beats, synth shapes, pads, waveforms, DrumSynth presets (not audio), "
+            + "electronic zaps and kicks, Latin loops and abstract effects (sweeps, warps, start/stop).",
+            AllowBackgrounds: false),
+        // The copyright file names each kit by its upstream archive ("drumkits/ForzeeStereo.h2drumkit"); each installed kit folder maps to that whole path.
+        new("hydrogen-drumkits", SourceOrigin.DebianPackage, "usr/share/hydrogen/data/drumkits",
+            ["Gimme A Hand 1.0/*.wav", "circAfrique v4/*.wav", "ForzeeStereo/*.wav"],
+            None, None, true,
+            [("Gimme A Hand 1.0/", "drumkits/Gimme A Hand 1.0.h2drumkit"), ("circAfrique v4/", "drumkits/circAfrique.h2drumkit"),
+             ("ForzeeStereo/", "drumkits/ForzeeStereo.h2drumkit")],
+            100,
+            "Hydrogen drum kits (per kit in the copyright file: Gimme A Hand 1.0 GPL-2 (Glen MacArthur), circAfrique CC-BY-SA-3.0 (Jim Harney), ForzeeStereo GPL-2): "
+            + "hand percussion (hand claps, finger snaps, bongos, cajon, claves, cowbell, maracas, tambourine, tapped water glasses, wood block), djembe and dunun strokes, "
+            + "and one acoustic drum kit (kick, snare, toms, hi-hats, cymbals, agogo, tambourine); capped at 100 of 218 so drum hits do not dominate. Left out: "
+            + "the other acoustic kits (The Black Pearl, Colombo, Millo: the same drum-kit classes again), electronic kits (ElectricEmpire, HardElectro, Audiophob), "
+            + "rumpf_kit (unnamed beat slices), BJA_Pacific (AIFF, not decoded) and VariBreaks (loops).",
+            AllowBackgrounds: false),
     ];
 
     /// <summary>Names of the packages built when none are named.</summary>

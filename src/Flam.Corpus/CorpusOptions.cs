@@ -15,6 +15,12 @@ public sealed record CorpusOptions
     /// <summary>Extra local folders, each with a LICENSES.md table giving every file's author and licence.</summary>
     public IReadOnlyList<string> Folders { get; init; } = [];
 
+    /// <summary>Git sources to use (<see cref="GitSourceCatalog"/>); they are read from clones under <see cref="GitRoot"/>.</summary>
+    public IReadOnlyList<CorpusSource> GitSources { get; init; } = [];
+
+    /// <summary>Folder holding local clones of the git sources (see <see cref="GitRepositoryCache"/>); needed when there are git sources.</summary>
+    public string? GitRoot { get; init; }
+
     /// <summary>Fetch missing packages with apt-get; when false, packages must already be unpacked in the cache.</summary>
     public bool Fetch { get; init; } = true;
 
@@ -53,9 +59,23 @@ public sealed record CorpusOptions
         {
             throw new FlamException("The corpus cache folder is empty.");
         }
-        if (Packages.Count == 0 && Folders.Count == 0)
+        if (Packages.Count == 0 && Folders.Count == 0 && GitSources.Count == 0)
         {
-            throw new FlamException("No corpus sources: name at least one package or folder.");
+            throw new FlamException("No corpus sources: name at least one package, folder or git source.");
+        }
+        if (GitSources.Count > 0 && (GitRoot is null || !Directory.Exists(GitRoot)))
+        {
+            throw new FlamException($"Git sources need a folder of local clones (--git-root); '{GitRoot}' is not a folder.");
+        }
+        if (GitSources.FirstOrDefault(g => g.Git is null) is { } notGit)
+        {
+            throw new FlamException($"Source '{notGit.Name}' is not a git source.");
+        }
+        var clash = GitSources.Select(g => g.Name).Concat(Packages).Concat(Folders.Select(f => CorpusSource.Folder(f).Name))
+            .GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+        {
+            throw new FlamException($"Two corpus sources are named '{clash.Key}'; their clips would share one folder.");
         }
         foreach (var package in Packages)
         {

@@ -8,6 +8,12 @@ public enum SourceOrigin
 
     /// <summary>A local folder of audio files with a <c>LICENSES.md</c> table (file | content | author | licence).</summary>
     LicensedFolder,
+
+    /// <summary>
+    /// A git repository read at a pinned commit from a local clone (<c>git archive</c>), with per-file licences from
+    /// reviewed rules (<see cref="GitSourceCatalog"/>).
+    /// </summary>
+    GitRepository,
 }
 
 /// <summary>
@@ -27,6 +33,7 @@ public enum SourceOrigin
 /// <param name="AllowBackgrounds">Whether clips of background length count as backgrounds; when false (speech) they are left out, being neither events nor ambience.</param>
 /// <param name="FallbackLicence">The package licence, as the text of a copyright file that is not machine-readable states it; used only for such files.</param>
 /// <param name="Transcripts">Where the words spoken in the source's recordings are written down, if anywhere; they fill the label table's <c>{transcript}</c>.</param>
+/// <param name="Git">For <see cref="SourceOrigin.GitRepository"/>: the repository, its pinned commit and its licence rules.</param>
 public sealed record CorpusSource(
     string Name,
     SourceOrigin Origin,
@@ -40,7 +47,8 @@ public sealed record CorpusSource(
     string Note,
     LicenceRecord? FallbackLicence = null,
     bool AllowBackgrounds = true,
-    TranscriptSource? Transcripts = null)
+    TranscriptSource? Transcripts = null,
+    GitPin? Git = null)
 {
     /// <summary>A licensed local folder (every audio file in it, general-purpose ambience by default).</summary>
     public static CorpusSource Folder(string path, bool cleanEffect = false) =>
@@ -58,4 +66,30 @@ public sealed record TranscriptSource(string Package, string Path)
 {
     /// <summary>"package:path", as recorded in each transcribed clip's <c>transcript_source</c>.</summary>
     public override string ToString() => Package + ":" + Path;
+}
+
+/// <summary>A git repository at a pinned commit, and which licence each of its files is under.</summary>
+/// <param name="Repository">GitHub-style "owner/name": where anyone can clone the same commit.</param>
+/// <param name="Commit">The full commit hash every build reads.</param>
+/// <param name="Licences">Reviewed rules; the first whose globs match a file gives its licence; files no rule matches are left out.</param>
+/// <param name="Evidence">Which file of the repository states the licences (copied into the corpus LICENSES.md).</param>
+public sealed record GitPin(string Repository, string Commit, IReadOnlyList<GitLicenceRule> Licences, string Evidence)
+{
+    /// <summary>
+    /// The licence of a file given by its path below the source's scan root and its path in the repository (a rule's
+    /// globs may be written either way), or null when no rule covers it.
+    /// </summary>
+    public LicenceRecord? Lookup(string scanRelativePath, string repositoryPath) =>
+        Licences.FirstOrDefault(r => r.Matches(scanRelativePath) || r.Matches(repositoryPath))?.Record;
+}
+
+/// <summary>One licence rule of a git source: files (corpus globs) and their licence.</summary>
+/// <param name="Files">Globs ('*' within a folder, '**' across folders).</param>
+/// <param name="Record">Licence and copyright holders.</param>
+public sealed record GitLicenceRule(IReadOnlyList<string> Files, LicenceRecord Record)
+{
+    private readonly Lazy<PathGlob[]> _globs = new(() => Files.Select(PathGlob.Corpus).ToArray());
+
+    /// <summary>Whether any of the globs matches the whole path.</summary>
+    public bool Matches(string path) => _globs.Value.Any(g => g.IsMatch(path));
 }

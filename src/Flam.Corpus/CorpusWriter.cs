@@ -70,13 +70,18 @@ public static class CorpusWriter
         sb.AppendLine("attribution and share-alike duties of CC-BY / CC-BY-SA / GPL files apply to any redistribution. The full");
         sb.AppendLine("per-file record is licences.tsv (id, package, path, original path, licence, copyright).").AppendLine();
         sb.AppendLine("## Sources").AppendLine();
-        var sources = CorpusCatalog.Packages.Where(p => options.Packages.Contains(p.Name)).Concat(options.Folders.Select(f => CorpusSource.Folder(f)));
+        var sources = CorpusCatalog.Packages.Where(p => options.Packages.Contains(p.Name)).Concat(options.GitSources).Concat(options.Folders.Select(f => CorpusSource.Folder(f)));
         foreach (var s in sources)
         {
             var clips = result.Clips.Where(c => c.Package == s.Name).ToList();
             var licences = clips.GroupBy(c => c.Licence).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ({g.Count()})");
             var transcribed = s.Transcripts is null ? "" : $" Captions of {clips.Count(c => c.TranscriptSource is not null)} files quote the transcripts in {s.Transcripts}.";
-            sb.AppendLine($"- **{s.Name}** ({(s.Origin == SourceOrigin.DebianPackage ? "Debian package" : "folder")}), {clips.Count} files: {string.Join(", ", licences)}. {s.Note}{transcribed}");
+            sb.AppendLine($"- **{s.Name}** ({s.Origin switch
+            {
+                SourceOrigin.DebianPackage => "Debian package",
+                SourceOrigin.GitRepository => $"git {s.Git!.Repository} at commit {s.Git.Commit}; licences: {s.Git.Evidence}",
+                _ => "folder",
+            }}), {clips.Count} files: {string.Join(", ", licences)}. {s.Note}{transcribed}");
         }
         sb.AppendLine().AppendLine("## Copyright holders by package and licence").AppendLine();
         foreach (var g in result.Clips.GroupBy(c => (c.Package, c.Licence, c.Copyright)).OrderBy(g => g.Key.Package, StringComparer.Ordinal).ThenBy(g => g.Key.Licence, StringComparer.Ordinal).ThenBy(g => g.Key.Copyright, StringComparer.Ordinal))

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.IO.Compression;
 
 namespace Flam.Synthesis.Corpus;
@@ -146,36 +144,6 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
         return Directory.Exists(lists) && Directory.EnumerateFiles(lists, "*_Packages*").Any();
     }
 
-    private static (int Code, string Error) Run(string program, string[] arguments, string? workingDirectory, bool throwOnError = true)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-        try
-        {
-            using var process = Process.Start(start) ?? throw new FlamException($"Cannot start {program}.");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            var error = stderr.Result;
-            _ = stdout.Result;
-            if (throwOnError && process.ExitCode != 0)
-            {
-                throw new FlamException($"{program} {string.Join(' ', arguments)} failed (exit {process.ExitCode}): {error.Trim()}");
-            }
-            return (process.ExitCode, error);
-        }
-        catch (Win32Exception e)
-        {
-            throw new FlamException($"Cannot run '{program}' ({e.Message}): the corpus builder needs Debian's apt-get and dpkg-deb.", e);
-        }
-    }
+    private static (int Code, string Error) Run(string program, string[] arguments, string? workingDirectory, bool throwOnError = true) =>
+        ExternalProgram.Run(program, arguments, workingDirectory, "the corpus builder needs Debian's apt-get and dpkg-deb", throwOnError);
 }

@@ -13,6 +13,8 @@ public static partial class LicencePolicy
     [
         "cc0", "cc-by", "cc by", "gpl", "lgpl", "agpl", "mit", "expat", "bsd", "zlib", "isc", "apache", "public-domain",
         "public domain", "bsl-1.0", "ofl",
+        // Open Database License for a collection, Database Contents License (free use, no conditions) for its recordings.
+        "odbl", "dbcl",
         // Battle Tanks: the GPL plus an exception letting its authors sell add-ons; the data itself is GPL (Debian main).
         "battle-tanks-license",
     ];

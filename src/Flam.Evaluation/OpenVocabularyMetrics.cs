@@ -184,3 +184,37 @@ public static class OpenVocabularyMetrics
         }
     }
 }
+
+/// <summary>How often a detector fires for a text that is not in the clip.</summary>
+/// <param name="FrameRate">Fraction of frames above the threshold over all (clip, absent text) pairs.</param>
+/// <param name="PairRate">Fraction of (clip, absent text) pairs with at least one frame above the threshold.</param>
+/// <param name="Pairs">Number of (clip, absent text) pairs.</param>
+public sealed record AbsentTextFalseAlarms(double FrameRate, double PairRate, int Pairs)
+{
+    /// <summary>
+    /// Counts, for every clip and every text in <paramref name="texts"/> with no event in that clip, the frames whose
+    /// output exceeds <paramref name="threshold"/>. Texts a clip lacks outputs for are an error.
+    /// </summary>
+    public static AbsentTextFalseAlarms Compute(IReadOnlyList<ClipFrameOutputs> clips, IReadOnlyCollection<string> texts, double threshold)
+    {
+        long frames = 0, above = 0;
+        int pairs = 0, firing = 0;
+        foreach (var clip in clips)
+        {
+            var present = clip.Events.Select(e => e.Text).ToHashSet(StringComparer.Ordinal);
+            foreach (var text in texts.Where(t => !present.Contains(t)))
+            {
+                if (!clip.Scores.TryGetValue(text, out var scores))
+                {
+                    throw new ArgumentException($"Clip '{clip.ClipId}' has no outputs for '{text}'.");
+                }
+                var n = scores.Count(s => s > threshold);
+                frames += scores.Length;
+                above += n;
+                pairs++;
+                firing += n > 0 ? 1 : 0;
+            }
+        }
+        return new AbsentTextFalseAlarms(frames == 0 ? double.NaN : (double)above / frames, pairs == 0 ? double.NaN : (double)firing / pairs, pairs);
+    }
+}

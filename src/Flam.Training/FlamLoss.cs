@@ -9,12 +9,14 @@ namespace Flam.Training;
 /// <param name="SedWeight">Weight of the frame-wise SED loss (official <c>sed_loss_weight</c> 200).</param>
 /// <param name="PriorWeight">Weight of the prior loss.</param>
 /// <param name="Blocking">Block sizes of the frame-wise loss; null computes it naively in one piece.</param>
-public sealed record FlamLossOptions(double GlobalWeight = 1.0, double SedWeight = 200.0, double PriorWeight = 1.0, FramewiseBlocking? Blocking = null)
+/// <param name="DecisionWeight">Weight of <see cref="DecisionLoss"/> (0 in the official recipe).</param>
+public sealed record FlamLossOptions(double GlobalWeight = 1.0, double SedWeight = 200.0, double PriorWeight = 1.0, FramewiseBlocking? Blocking = null,
+    double DecisionWeight = 0.0)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for negative or non-finite weights and bad block sizes.</summary>
     public void Validate()
     {
-        foreach (var (name, w) in new[] { ("global", GlobalWeight), ("SED", SedWeight), ("prior", PriorWeight) })
+        foreach (var (name, w) in new[] { ("global", GlobalWeight), ("SED", SedWeight), ("prior", PriorWeight), ("decision", DecisionWeight) })
         {
             if (!double.IsFinite(w) || w < 0) throw new ArgumentException($"The {name} loss weight must be a finite non-negative number, got {w}.");
         }
@@ -32,7 +34,7 @@ public sealed record GlobalLossInputs(Tensor Audio, Tensor Text, Tensor LogitSca
 public sealed record SedLossInputs(Tensor LocalAudio, Tensor Text, Tensor PerTextLogitScale, Tensor AedLogitScaleExp, Tensor PerTextLogitBias, Tensor Labels, Tensor AudioMask, Tensor TextMask);
 
 /// <summary>The weighted total and its unweighted components (null when that part was not computed).</summary>
-public sealed record FlamLossResult(Tensor Total, Tensor? Global, Tensor? Framewise, Tensor? Prior) : IDisposable
+public sealed record FlamLossResult(Tensor Total, Tensor? Global, Tensor? Framewise, Tensor? Prior, Tensor? Decision = null) : IDisposable
 {
     /// <inheritdoc />
     public void Dispose()
@@ -41,11 +43,13 @@ public sealed record FlamLossResult(Tensor Total, Tensor? Global, Tensor? Framew
         Global?.Dispose();
         Framewise?.Dispose();
         Prior?.Dispose();
+        Decision?.Dispose();
     }
 }
 
 /// <summary>
-/// The FLAM training loss (official <c>FLAM.loss</c>): L = w_G·L_G + w_SED·L_SED + w_P·L_prior, defaults 1, 200, 1.
+/// The FLAM training loss (official <c>FLAM.loss</c>): L = w_G·L_G + w_SED·L_SED + w_P·L_prior, defaults 1, 200, 1,
+/// plus w_D·<see cref="DecisionLoss"/> when its weight is not 0.
 /// Stage 1 passes only the global inputs; stage 2 passes both.
 /// </summary>
 public sealed class FlamLoss
@@ -64,7 +68,7 @@ public sealed class FlamLoss
     {
         if (global is null && sed is null) throw new ArgumentException("FlamLoss needs global inputs, SED inputs or both.");
         using var scope = NewDisposeScope();
-        Tensor? globalLoss = null, framewise = null, prior = null;
+        Tensor? globalLoss = null, framewise = null, prior = null, decision = null;
         Tensor? total = null;
         if (global is not null)
         {
@@ -83,13 +87,20 @@ public sealed class FlamLoss
             using var sedWeight = _options.SedWeight.ToScalar();
             using var priorWeight = _options.PriorWeight.ToScalar();
             var local = (framewise * sedWeight).add_(prior * priorWeight, TorchScalars.One);
+            if (_options.DecisionWeight != 0)
+            {
+                decision = DecisionLoss.Compute(sed.LocalAudio, sed.Text, scale, sed.Labels, sed.AudioMask, sed.TextMask);
+                using var decisionWeight = _options.DecisionWeight.ToScalar();
+                local.add_(decision * decisionWeight, TorchScalars.One);
+            }
             total = total is null ? local : total.add(local, TorchScalars.One);
         }
-        var result = new FlamLossResult(total!, globalLoss, framewise, prior);
+        var result = new FlamLossResult(total!, globalLoss, framewise, prior, decision);
         result.Total.MoveToOuterDisposeScope();
         globalLoss?.MoveToOuterDisposeScope();
         framewise?.MoveToOuterDisposeScope();
         prior?.MoveToOuterDisposeScope();
+        decision?.MoveToOuterDisposeScope();
         return result;
     }
 }

@@ -126,6 +126,33 @@ public static class FramewiseSigmoidLoss
 }
 
 /// <summary>
+/// Decision loss (Flam's addition, off in the official recipe): a class-balanced logistic loss on the unbiased logit
+/// z[i,j,t] = α_j·⟨a[i,t], e_j⟩, L = ½·[mean over positive frames of softplus(−z) + mean over negative frames of softplus(z)],
+/// over the masked pairs. The calibrated output s = p/(p + σ(β)) exceeds ½ exactly where z &gt; 0, so this loss trains
+/// the decision itself; the frame-wise loss alone barely pushes z below 0 on frames of absent texts, because with a very
+/// negative β those terms cost almost nothing (a loud frame of one sound ends up above ½ for any text).
+/// </summary>
+public static class DecisionLoss
+{
+    /// <summary>Same inputs as <see cref="FramewiseSigmoidLoss.Compute"/> without the bias; a class with no frame adds nothing.</summary>
+    public static Tensor Compute(Tensor localAudio, Tensor text, Tensor logitScale, Tensor labels, Tensor audioMask, Tensor textMask)
+    {
+        using var scope = NewDisposeScope();
+        var z = logitScale.view(1, -1, 1) * FramewiseSigmoidLoss.Similarity(localAudio, text);
+        var mask = FramewiseSigmoidLoss.PairMask(audioMask, textMask, localAudio.dtype).unsqueeze(2).expand_as(z);
+        var positive = labels.to_type(z.dtype) * mask;
+        var negative = mask - positive;
+        using var half = 0.5.ToScalar();
+        // softplus(∓z) = −log σ(±z)
+        var loss = ClassMean(F.logsigmoid(z).neg(), positive).add(ClassMean(F.logsigmoid(z.neg()).neg(), negative), TorchScalars.One) * half;
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    // Σ weight·value / Σ weight, or 0 when the class is empty (clamping the count keeps the gradient finite).
+    private static Tensor ClassMean(Tensor value, Tensor weight) => (value * weight).sum() / weight.sum().clamp_min(TorchScalars.One);
+}
+
+/// <summary>
 /// Prior loss (paper Eq. 10, official <c>PriorLoss</c>): trains MLP_β alone to predict the batch's per-text
 /// positive-frame rate p̄_j = Σ_{i,t} z[i,j,t] / (Σ_i audio_mask_i · T), as Σ_j text_mask_j·BCEWithLogits(β_j, p̄_j) / Σ_j text_mask_j.
 /// As in the official code, positives of masked-out clips still count in the numerator.

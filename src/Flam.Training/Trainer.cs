@@ -146,6 +146,13 @@ public sealed class Trainer
                 $"use at most {data.ClipCount}.");
         }
         var eventTexts = o.Stage == 2 && o.Batches.NegativeTextsPerClip > 0 ? data.EventTexts.ToList() : [];
+        if (eventTexts.Count > 0 && o.NonsenseTextFraction > 0)
+        {
+            // Made-up texts that share no word with a real one, so none of them is accidentally a sound's name.
+            var realWords = eventTexts.SelectMany(t => t.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var wanted = (int)Math.Ceiling(o.NonsenseTextFraction * eventTexts.Count);
+            eventTexts.AddRange(NonsenseTexts.Generate(2 * wanted, (ulong)o.Seed).Where(t => !t.Split(' ').Any(realWords.Contains)).Take(wanted));
+        }
         var negatives = eventTexts.Count > 0 ? new NegativeTextSampler(eventTexts) : null;
         if (data.SkippedMissingAudio > 0)
         {
@@ -184,8 +191,9 @@ public sealed class Trainer
 
         if (validation is not null && startStep == 0)
         {
-            double initial = validation.MeanFrameAuroc(model, textEncoder, device, o.BatchSize);
-            _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"initial val frame AUROC {initial:F3} ({validation.ClipCount} clips, {validation.TextCount} descriptions)"));
+            var initial = validation.Evaluate(model, textEncoder, device, o.BatchSize);
+            _progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"initial val frame AUROC {initial.FrameAuroc:F3}, false alarms {initial.AbsentFalseAlarms:F3} ({validation.ClipCount} clips, {validation.TextCount} descriptions)"));
         }
 
         var prefetch = new Dictionary<int, Task<PreparedClip[][]>>();
@@ -194,6 +202,7 @@ public sealed class Trainer
 
         double firstLoss = double.NaN, lastLoss = double.NaN;
         double? lastValidation = null;
+        double lastFalseAlarms = double.NaN;
         long dropped = 0;
         string? lastCheckpoint = resumeFrom;
         var runWatch = Stopwatch.StartNew();
@@ -233,6 +242,7 @@ public sealed class Trainer
                 Accumulate(components, "global", result.Global, o.GradientAccumulation);
                 Accumulate(components, "framewise", result.Framewise, o.GradientAccumulation);
                 Accumulate(components, "prior", result.Prior, o.GradientAccumulation);
+                Accumulate(components, "decision", result.Decision, o.GradientAccumulation);
                 clipsSeen += micro[m].Length;
             }
             double gradNorm = o.GradientClip > 0 ? nn.utils.clip_grad_norm_(optimizer.Parameters, o.GradientClip) : double.NaN;
@@ -258,8 +268,11 @@ public sealed class Trainer
 
             if (validation is not null && (done % o.ValidateEvery == 0 || done == endStep))
             {
-                lastValidation = validation.MeanFrameAuroc(model, textEncoder, device, o.BatchSize);
+                var scores = validation.Evaluate(model, textEncoder, device, o.BatchSize);
+                lastValidation = scores.FrameAuroc;
+                lastFalseAlarms = scores.AbsentFalseAlarms;
                 record["val_frame_auroc"] = lastValidation;
+                record["val_false_alarms"] = lastFalseAlarms;
                 if (best is null || lastValidation > best)
                 {
                     best = lastValidation;
@@ -269,7 +282,8 @@ public sealed class Trainer
             File.AppendAllText(logPath, record.ToJsonString() + "\n");
             var eta = TimeSpan.FromSeconds((o.Steps - done) * runWatch.Elapsed.TotalSeconds / Math.Max(1, done - startStep));
             var parts = string.Join(" ", components.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}")));
-            var validationText = lastValidation is { } auroc && record.ContainsKey("val_frame_auroc") ? string.Create(CultureInfo.InvariantCulture, $" val frame AUROC {auroc:F3}") : "";
+            var validationText = lastValidation is { } auroc && record.ContainsKey("val_frame_auroc")
+                ? string.Create(CultureInfo.InvariantCulture, $" val frame AUROC {auroc:F3} false alarms {lastFalseAlarms:F3}") : "";
             _progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"step {done}/{o.Steps} loss {total:F4} {parts} lr {lr:E2} {clipsPerSecond:F2} clips/s ETA {eta:hh\\:mm\\:ss}{validationText}"));
 

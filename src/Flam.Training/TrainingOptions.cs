@@ -114,6 +114,12 @@ public sealed record TrainingOptions
     /// <summary>Stage 2: probability that a clip's caption is replaced by one of its tags (½).</summary>
     public double TagProbability { get; init; } = 0.5;
 
+    /// <summary>
+    /// Stage 2 with negative texts: made-up texts (<see cref="NonsenseTexts"/>) added to the negative-text vocabulary, as
+    /// this fraction of its size (0 = none, the official batches).
+    /// </summary>
+    public double NonsenseTextFraction { get; init; }
+
     /// <summary>Drop manifest entries whose audio is missing (counted) instead of failing.</summary>
     public bool SkipMissing { get; init; }
 
@@ -163,6 +169,7 @@ public sealed record TrainingOptions
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1 && Epsilon > 0, "Adam betas must be in [0, 1) and epsilon positive.");
         Require(GradientClip >= 0, $"--clip must not be negative, got {GradientClip}.");
         Require(DownsampleProbability is >= 0 and <= 1 && TagProbability is >= 0 and <= 1, "Probabilities must be in [0, 1].");
+        Require(NonsenseTextFraction is >= 0 and <= 10, $"The nonsense text fraction must be between 0 and 10, got {NonsenseTextFraction}.");
         Require(FrequencyStripes >= 0 && FrequencyStripeWidth >= 0, "SpecAugment stripes and widths must not be negative.");
         Require(Workers > 0 && Prefetch >= 0, "--workers must be positive and --prefetch not negative.");
         Require(CheckpointEvery > 0 && KeepCheckpoints > 0 && ValidateEvery > 0, "--checkpoint-every, --keep and --validate-every must be positive.");

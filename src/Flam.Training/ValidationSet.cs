@@ -59,8 +59,12 @@ public sealed class ValidationSet
         return new ValidationSet(waveforms, texts, labels);
     }
 
-    /// <summary>Mean frame AUROC over descriptions that have positive and negative frames (the model is left in eval mode).</summary>
-    public double MeanFrameAuroc(FlamModel model, ITrainingTextEncoder textEncoder, Device device, int batchSize)
+    /// <summary>
+    /// Mean frame AUROC over descriptions that have positive and negative frames, and the false-alarm rate: the fraction
+    /// of frames whose calibrated output exceeds ½ (unbiased logit α·⟨a,e⟩ &gt; 0) for descriptions absent from the
+    /// whole clip (the model is left in eval mode).
+    /// </summary>
+    public ValidationScores Evaluate(FlamModel model, ITrainingTextEncoder textEncoder, Device device, int batchSize)
     {
         model.eval();
         using var noGrad = no_grad();
@@ -69,6 +73,7 @@ public sealed class ValidationSet
         var scale = (text.LogitScale * model.AedLogitScaleExp).to(ScalarType.Float32);
         int frames = _labels.GetLength(2);
         var logits = new float[_waveforms.Length][];
+        long absentFrames = 0, falseAlarms = 0;
         for (int start = 0; start < _waveforms.Length; start += batchSize)
         {
             using var inner = NewDisposeScope();
@@ -77,8 +82,20 @@ public sealed class ValidationSet
             for (int i = 0; i < n; i++) _waveforms[start + i].CopyTo(flat, (long)i * _waveforms[0].Length);
             var audio = model.EncodeAudio(tensor(flat, [n, _waveforms[0].Length]).to(device));
             // [n, T, d] x [d, K] -> [n, K, T]
-            var l = (audio.Local.matmul(text.Features.t()) * scale).add(text.LogitBias, TorchScalars.One).transpose(1, 2).contiguous().cpu();
-            for (int i = 0; i < n; i++) logits[start + i] = l[i].data<float>().ToArray();
+            var unbiased = audio.Local.matmul(text.Features.t()) * scale;
+            var l = unbiased.add(text.LogitBias, TorchScalars.One).transpose(1, 2).contiguous().cpu();
+            var decisions = unbiased.transpose(1, 2).contiguous().cpu();
+            for (int i = 0; i < n; i++)
+            {
+                logits[start + i] = l[i].data<float>().ToArray();
+                var z = decisions[i].data<float>().ToArray();
+                for (int j = 0; j < _texts.Count; j++)
+                {
+                    if (Enumerable.Range(0, frames).Any(f => _labels[start + i, j, f])) continue;
+                    absentFrames += frames;
+                    for (int f = 0; f < frames; f++) falseAlarms += z[j * frames + f] > 0 ? 1 : 0;
+                }
+            }
         }
         double sum = 0;
         int counted = 0;
@@ -97,6 +114,11 @@ public sealed class ValidationSet
             sum += RocCurve.FromScores(positives.ToArray(), negatives.ToArray()).Area();
             counted++;
         }
-        return counted == 0 ? double.NaN : sum / counted;
+        return new ValidationScores(counted == 0 ? double.NaN : sum / counted, absentFrames == 0 ? double.NaN : (double)falseAlarms / absentFrames);
     }
 }
+
+/// <summary>What a validation pass measured.</summary>
+/// <param name="FrameAuroc">Mean frame AUROC over descriptions (of the biased logits; the ranking is the same for the calibrated output per description).</param>
+/// <param name="AbsentFalseAlarms">Fraction of frames above ½ for descriptions absent from their clip.</param>
+public sealed record ValidationScores(double FrameAuroc, double AbsentFalseAlarms);

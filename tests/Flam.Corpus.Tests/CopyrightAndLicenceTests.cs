@@ -78,6 +78,8 @@ public sealed class CopyrightAndLicenceTests
     [InlineData("CC-BY-3.0", true)]
     [InlineData("CC BY", true)]
     [InlineData("CC0", true)]
+    [InlineData("ODbL-1.0", true)]
+    [InlineData("DbCL-1.0", true)]
     [InlineData("Public Domain", true)]
     [InlineData("public-domain", true)]
     [InlineData("GPL-2+", true)]

@@ -36,6 +36,11 @@ internal static class CorpusCommand
             Description = "Extra folder of recordings with a LICENSES.md table (| file | content | author | licence |); repeatable.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var gitRootOption = new Option<string?>("--git-root")
+        {
+            Description = "Folder of local clones of the git sources (OWNER/NAME, OWNER+NAME or NAME below it); adds every source of the git catalogue, each read at its pinned commit.",
+        };
+        var gitCatalogueOption = new Option<string?>("--git-catalogue") { Description = "Git source catalogue (JSON) to use instead of the built-in data/corpus/git-sources.json." };
         var labelsOption = new Option<string?>("--labels") { Description = "Label table (TSV) to use instead of the built-in data/corpus/labels.tsv." };
         var variantsOption = new Option<int>("--max-variants")
         {
@@ -47,18 +52,26 @@ internal static class CorpusCommand
 
         var build = new Command("build", "Download (apt-get download), unpack (dpkg-deb -x), select, label and write the corpus. Resumable.")
         {
-            outOption, cacheOption, packagesOption, folderOption, labelsOption, variantsOption, offlineOption, threadsOption,
+            outOption, cacheOption, packagesOption, folderOption, gitRootOption, gitCatalogueOption, labelsOption, variantsOption, offlineOption, threadsOption,
         };
         build.SetAction(parse =>
         {
             var packages = parse.GetValue(packagesOption);
             var labelsPath = parse.GetValue(labelsOption);
+            var gitRoot = parse.GetValue(gitRootOption);
+            var gitCatalogue = parse.GetValue(gitCatalogueOption);
+            if (gitCatalogue is not null && gitRoot is null)
+            {
+                throw new FlamException("--git-catalogue names git sources, which need --git-root: the folder of their local clones.");
+            }
             var options = new CorpusOptions
             {
                 OutputDirectory = parse.GetValue(outOption)!,
                 CacheDirectory = parse.GetValue(cacheOption)!,
                 Packages = packages is { Length: > 0 } ? packages : CorpusCatalog.DefaultPackageNames,
                 Folders = parse.GetValue(folderOption) ?? [],
+                GitRoot = gitRoot,
+                GitSources = gitRoot is null ? [] : gitCatalogue is null ? GitSourceCatalog.Default : GitSourceCatalog.Read(gitCatalogue),
                 MaxVariantsPerFamily = parse.GetValue(variantsOption),
                 Fetch = !parse.GetValue(offlineOption),
                 Threads = parse.GetValue(threadsOption),

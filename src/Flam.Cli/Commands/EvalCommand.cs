@@ -69,12 +69,17 @@ internal static partial class EvalCommand
     {
         var manifest = new Option<string>("--manifest") { Description = "Test manifest (JSONL, the training format) whose clips have timed events.", Required = true };
         var o = DetectorOptions.Create("Report folder (created): report.json, report.md, plots, scores/, ground_truth.tsv, durations.tsv.");
-        var command = new Command("sed", "Run the detector over a manifest with events; PSDS1/2, MPAUC, AUROC, open-vocabulary AUROC, Spearman, F1 vs threshold, calibration.")
+        var absent = new Option<string[]>("--absent-query")
         {
-            manifest,
+            Description = "Extra query that names no sound in the set (nonsense, another language); repeatable. Its false-alarm rate is reported, nothing else.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("sed", "Run the detector over a manifest with events; PSDS1/2, MPAUC, AUROC, open-vocabulary AUROC, Spearman, F1 vs threshold, calibration, false alarms of absent texts.")
+        {
+            manifest, absent,
         };
         o.AddTo(command);
-        command.SetAction(parse => RunSed(parse, o, parse.GetValue(manifest)!));
+        command.SetAction(parse => RunSed(parse, o, parse.GetValue(manifest)!, parse.GetValue(absent) ?? []));
         return command;
     }
 
@@ -101,7 +106,7 @@ internal static partial class EvalCommand
         return (bundle.Name, clips);
     }
 
-    private static int RunSed(ParseResult parse, DetectorOptions o, string manifestPath)
+    private static int RunSed(ParseResult parse, DetectorOptions o, string manifestPath, IReadOnlyList<string> absentQueries)
     {
         var stdout = parse.InvocationConfiguration.Output;
         var outDir = parse.GetValue(o.Output)!;
@@ -121,7 +126,9 @@ internal static partial class EvalCommand
             AtomicFile.CheckWritable(Path.Combine(outDir, name), force);
         }
 
-        var (modelName, clips) = DetectClips(parse, o, options, file, classes, _ => classes);
+        var extra = absentQueries.Distinct(StringComparer.Ordinal).Where(q => !classes.Contains(q, StringComparer.Ordinal)).ToArray();
+        IReadOnlyList<string> queries = [.. classes, .. extra];
+        var (modelName, clips) = DetectClips(parse, o, options, file, queries, _ => queries);
         var (set, scores, groundTruth, durations, tracks) = ManifestSedEvaluation.Build(clips, classes, manifestPath);
         var entriesOut = StandardSedMetrics.Compute(set, StandardSedMetricsOptions.Default);
         var openVocabulary = OpenVocabularyMetrics.Auroc(tracks);
@@ -129,6 +136,8 @@ internal static partial class EvalCommand
         double[] thresholds = [.. Enumerable.Range(1, 19).Select(i => i / 20.0)];
         var curve = OpenVocabularyMetrics.ThresholdCurve(tracks, thresholds);
         var calibration = CalibrationMetrics.Compute(tracks, options.Threshold);
+        var absentClasses = AbsentTextFalseAlarms.Compute(clips, classes, options.Threshold);
+        var absentExtra = extra.Length == 0 ? null : AbsentTextFalseAlarms.Compute(clips, extra, options.Threshold);
 
         SedTsv.WriteScores(Path.Combine(outDir, "scores"), scores, force);
         SedTsv.WriteGroundTruth(Path.Combine(outDir, "ground_truth.tsv"), groundTruth, force);
@@ -149,6 +158,10 @@ internal static partial class EvalCommand
                 ["calibration_mean_precision"] = calibration.MeanPrecision,
                 ["calibration_pooled_precision"] = calibration.PooledPrecision,
                 ["expected_calibration_error"] = calibration.ExpectedCalibrationError,
+                ["absent_text_false_alarm_frames"] = absentClasses.FrameRate,
+                ["absent_text_false_alarm_pairs"] = absentClasses.PairRate,
+                ["absent_query_false_alarm_frames"] = absentExtra?.FrameRate ?? double.NaN,
+                ["absent_query_false_alarm_pairs"] = absentExtra?.PairRate ?? double.NaN,
             }, calibration).Write(outDir, force);
         stdout.WriteLine($"{clips.Count} clips, {classes.Length} event texts");
         foreach (var e in entriesOut)
@@ -160,6 +173,13 @@ internal static partial class EvalCommand
         stdout.WriteLine($"{"calibration (precision p > " + calibration.Threshold.ToString(CultureInfo.InvariantCulture) + ")",-32} "
             + $"{calibration.MeanPrecision.ToString("F4", CultureInfo.InvariantCulture)} mean over {calibration.QueriesFiring}/{calibration.QueriesTotal} queries that fire, "
             + $"pooled {calibration.PooledPrecision.ToString("F4", CultureInfo.InvariantCulture)}, ECE {calibration.ExpectedCalibrationError.ToString("F4", CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"{"false alarms, absent set texts",-32} {absentClasses.FrameRate.ToString("F4", CultureInfo.InvariantCulture)} of frames > {options.Threshold.ToString(CultureInfo.InvariantCulture)}, "
+            + $"{absentClasses.PairRate.ToString("F4", CultureInfo.InvariantCulture)} of {absentClasses.Pairs} clip-text pairs fire");
+        if (absentExtra is not null)
+        {
+            stdout.WriteLine($"{"false alarms, --absent-query",-32} {absentExtra.FrameRate.ToString("F4", CultureInfo.InvariantCulture)} of frames, "
+                + $"{absentExtra.PairRate.ToString("F4", CultureInfo.InvariantCulture)} of {absentExtra.Pairs} clip-query pairs fire");
+        }
         stdout.WriteLine($"wrote report to {outDir}");
         return 0;
     }

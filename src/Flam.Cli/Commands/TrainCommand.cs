@@ -37,6 +37,8 @@ internal static class TrainCommand
         var clip = Opt("--clip", "Gradient-norm clip (0 = off).", d.GradientClip);
         var sedWeight = Opt("--sed-weight", "Weight of the frame-wise loss.", d.Loss.SedWeight);
         var priorWeight = Opt("--prior-weight", "Weight of the prior loss.", d.Loss.PriorWeight);
+        var nonsense = Opt("--nonsense-texts", "Stage 2 with --negative-texts: add made-up texts (\"vosk trelimap\") to the negative-text vocabulary, as this fraction of its size (0 = none).", d.NonsenseTextFraction);
+        var decisionWeight = Opt("--decision-weight", "Stage 2: weight of the class-balanced loss on the unbiased logit α·⟨a,e⟩, whose sign is the calibrated decision (0 = off, the official recipe).", d.Loss.DecisionWeight);
         var globalWeight = Opt("--global-weight", "Weight of the global loss.", d.Loss.GlobalWeight);
         var textBlock = Opt("--text-block", "Text slots per block of the frame-wise loss (bounded memory).", d.Loss.Blocking!.TextBlockSize);
         var slots = Opt("--text-slots", "Text slots per clip in SED batches (K = this × B).", d.Batches.TextSlotsPerClip);
@@ -57,7 +59,7 @@ internal static class TrainCommand
         var device = Opt("--device", "cpu, cuda or cuda:N.", d.Device);
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
-            warmup, decay, weightDecay, clip, sedWeight, priorWeight, globalWeight, textBlock, slots, negativeTexts, coverage, sourceWeight, downsample, stripes,
+            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, nonsense, globalWeight, textBlock, slots, negativeTexts, coverage, sourceWeight, downsample, stripes,
             stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, force];
         foreach (var option in all) command.Options.Add(option);
 
@@ -86,7 +88,8 @@ internal static class TrainCommand
                 Decay = parse.GetValue(decay),
                 WeightDecay = parse.GetValue(weightDecay),
                 GradientClip = parse.GetValue(clip),
-                Loss = new FlamLossOptions(parse.GetValue(globalWeight), parse.GetValue(sedWeight), parse.GetValue(priorWeight), new FramewiseBlocking(parse.GetValue(textBlock))),
+                NonsenseTextFraction = parse.GetValue(nonsense),
+                Loss = new FlamLossOptions(parse.GetValue(globalWeight), parse.GetValue(sedWeight), parse.GetValue(priorWeight), new FramewiseBlocking(parse.GetValue(textBlock)), parse.GetValue(decisionWeight)),
                 Batches = d.Batches with { TextSlotsPerClip = parse.GetValue(slots), MinFrameCoverage = parse.GetValue(coverage), NegativeTextsPerClip = parse.GetValue(negativeTexts) },
                 SourceWeights = ParseWeights(parse.GetValue(sourceWeight) ?? []),
                 DownsampleProbability = parse.GetValue(downsample),

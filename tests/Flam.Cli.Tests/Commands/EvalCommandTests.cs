@@ -48,8 +48,10 @@ public sealed class EvalCommandTests
         var manifest = Manifest(temp);
         var outDir = Path.Combine(temp, "report");
         var stderr = new StringWriter();
-        var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", manifest, "--out", outDir, .. ModelArgs()], new StringWriter(), stderr);
+        var stdout = new StringWriter();
+        var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", manifest, "--out", outDir, "--absent-query", "xqzv blorf", .. ModelArgs()], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("false alarms, --absent-query", stdout.ToString(), StringComparison.Ordinal);
         foreach (var name in new[] { "report.json", "report.md", "psd_roc.png", "f1_threshold.png", "ground_truth.tsv", "durations.tsv" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, name)), name);
@@ -60,6 +62,12 @@ public sealed class EvalCommandTests
         {
             var v = MetricFixture.Number(report["extra"]![key]);
             Assert.True(v is >= -1 and <= 1, $"{key} = {v}");
+        }
+        // The made-up query is scored on every clip but is no class: rates in [0, 1], and no score file of its own.
+        foreach (var key in new[] { "absent_text_false_alarm_frames", "absent_text_false_alarm_pairs", "absent_query_false_alarm_frames", "absent_query_false_alarm_pairs" })
+        {
+            var v = MetricFixture.Number(report["extra"]![key]);
+            Assert.True(v is >= 0 and <= 1, $"{key} = {v}");
         }
         Assert.Equal(19, report["threshold_curve"]!["f1"]!.AsArray().Count);
 
