@@ -38,18 +38,18 @@ public class DecisionLossTests
         double pos = 0, neg = 0;
         int nPos = 0, nNeg = 0;
         for (var i = 0; i < B; i++)
-        for (var j = 0; j < K; j++)
-        {
-            if (audioMask[i] == 0 || textMask[j] == 0) continue;
-            for (var t = 0; t < T; t++)
+            for (var j = 0; j < K; j++)
             {
-                double dot = 0;
-                for (var c = 0; c < D; c++) dot += audio[(i * T + t) * D + c] * text[j * D + c];
-                var z = scale[j] * dot;
-                if (labels[(i * K + j) * T + t] > 0) { pos += Math.Log(1 + Math.Exp(-z)); nPos++; }
-                else { neg += Math.Log(1 + Math.Exp(z)); nNeg++; }
+                if (audioMask[i] == 0 || textMask[j] == 0) continue;
+                for (var t = 0; t < T; t++)
+                {
+                    double dot = 0;
+                    for (var c = 0; c < D; c++) dot += audio[(i * T + t) * D + c] * text[j * D + c];
+                    var z = scale[j] * dot;
+                    if (labels[(i * K + j) * T + t] > 0) { pos += Math.Log(1 + Math.Exp(-z)); nPos++; }
+                    else { neg += Math.Log(1 + Math.Exp(z)); nNeg++; }
+                }
             }
-        }
         return 0.5 * ((nPos == 0 ? 0 : pos / nPos) + (nNeg == 0 ? 0 : neg / nNeg));
     }
 
