@@ -46,21 +46,7 @@ public sealed class AudioIndexReader : IDisposable
             throw new FlamException($"The index folder '{folder}' does not exist; build one with: flam index add AUDIO... --index {folder}");
         }
         using var catalog = IndexCatalog.Open(folder, write: false);
-        List<IndexedFile> files = [];
-        List<SegmentRecord> segments = [];
-        Dictionary<string, string> meta = [];
-        // One read transaction: files and segments of the same commit.
-        catalog.InTransaction(_ =>
-        {
-            meta = catalog.Meta();
-            files = catalog.Files();
-            segments = catalog.Segments();
-        });
-        if (meta.Count == 0)
-        {
-            throw new FlamException($"The index '{folder}' is empty: its first 'flam index add' has not committed anything yet.");
-        }
-        var settings = IndexSettings.FromMeta(meta, folder);
+        var (settings, files, segments) = catalog.Committed(folder);
         var layout = new IndexLayout(settings);
         var mapped = new Dictionary<int, MappedSegment>();
         try

@@ -115,6 +115,28 @@ internal sealed class IndexCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Settings, files and segments as last committed, read in one transaction so they belong together.
+    /// </summary>
+    /// <exception cref="FlamException">Nothing committed yet (names <paramref name="folder"/>).</exception>
+    public (IndexSettings Settings, List<IndexedFile> Files, List<SegmentRecord> Segments) Committed(string folder)
+    {
+        List<IndexedFile> files = [];
+        List<SegmentRecord> segments = [];
+        Dictionary<string, string> meta = [];
+        InTransaction(_ =>
+        {
+            meta = Meta();
+            files = Files();
+            segments = Segments();
+        });
+        if (meta.Count == 0)
+        {
+            throw new FlamException($"The index '{folder}' is empty: its first 'flam index add' has not committed anything yet.");
+        }
+        return (IndexSettings.FromMeta(meta, folder), files, segments);
+    }
+
     /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns.</summary>
     public void InTransaction(Action<SqliteTransaction> work) => Guard(() =>
     {

@@ -20,20 +20,7 @@ public sealed record IndexSummary(IndexSettings Settings, int Files, double Seco
             throw new FlamException($"The index folder '{folder}' does not exist.");
         }
         using var catalog = IndexCatalog.Open(folder, write: false);
-        Dictionary<string, string> meta = [];
-        List<IndexedFile> files = [];
-        List<SegmentRecord> segments = [];
-        catalog.InTransaction(_ =>
-        {
-            meta = catalog.Meta();
-            files = catalog.Files();
-            segments = catalog.Segments();
-        });
-        if (meta.Count == 0)
-        {
-            throw new FlamException($"The index '{folder}' is empty: its first 'flam index add' has not committed anything yet.");
-        }
-        var settings = IndexSettings.FromMeta(meta, folder);
+        var (settings, files, segments) = catalog.Committed(folder);
         var layout = new IndexLayout(settings);
         var problems = new List<string>();
         var interrupted = false;
