@@ -21,7 +21,7 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
     public string Unpack(string package)
     {
         var root = PackageRoot(package);
-        if (File.Exists(Path.Combine(root, UnpackedMarker)))
+        if (CacheFolder.IsComplete(root, UnpackedMarker))
         {
             return root;
         }
@@ -30,20 +30,11 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
             throw new FlamException($"Package '{package}' is not unpacked in '{root}' and fetching is off.");
         }
         var deb = Download(package);
-        var tmp = root + ".tmp";
-        if (Directory.Exists(tmp))
+        CacheFolder.Fill(root, UnpackedMarker, Path.GetFileName(deb) + "\n", tmp =>
         {
-            Directory.Delete(tmp, recursive: true);
-        }
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, recursive: true);
-        }
-        Directory.CreateDirectory(tmp);
-        log.WriteLine($"{package}: unpacking {Path.GetFileName(deb)}");
-        Run("dpkg-deb", ["-x", deb, tmp], null);
-        Directory.Move(tmp, root);
-        File.WriteAllText(Path.Combine(root, UnpackedMarker), Path.GetFileName(deb) + "\n");
+            log.WriteLine($"{package}: unpacking {Path.GetFileName(deb)}");
+            Run("dpkg-deb", ["-x", deb, tmp], null);
+        });
         return root;
     }
 
@@ -56,7 +47,7 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
     {
         var stem = Path.GetFileNameWithoutExtension(archive);
         var target = Path.Combine(Path.GetDirectoryName(archive)!, stem);
-        if (File.Exists(Path.Combine(target, ExpandedMarker)))
+        if (CacheFolder.IsComplete(target, ExpandedMarker))
         {
             return target;
         }
@@ -64,42 +55,33 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
         {
             throw new FlamException($"Archive '{archive}' does not exist.");
         }
-        var tmp = target + ".tmp";
-        if (Directory.Exists(tmp))
+        CacheFolder.Fill(target, ExpandedMarker, Path.GetFileName(archive) + "\n", tmp =>
         {
-            Directory.Delete(tmp, recursive: true);
-        }
-        if (Directory.Exists(target))
-        {
-            Directory.Delete(target, recursive: true);
-        }
-        log.WriteLine($"expanding {archive}");
-        try
-        {
-            using var zip = ZipFile.OpenRead(archive);
-            var fullTmp = Path.GetFullPath(tmp) + Path.DirectorySeparatorChar;
-            foreach (var entry in zip.Entries)
+            log.WriteLine($"expanding {archive}");
+            try
             {
-                if (entry.FullName.EndsWith('/') || !wanted(stem + "/" + entry.FullName))
+                using var zip = ZipFile.OpenRead(archive);
+                var fullTmp = Path.GetFullPath(tmp) + Path.DirectorySeparatorChar;
+                foreach (var entry in zip.Entries)
                 {
-                    continue;
+                    if (entry.FullName.EndsWith('/') || !wanted(stem + "/" + entry.FullName))
+                    {
+                        continue;
+                    }
+                    var destination = Path.GetFullPath(Path.Combine(tmp, entry.FullName));
+                    if (!destination.StartsWith(fullTmp, StringComparison.Ordinal))
+                    {
+                        throw new FlamException($"'{archive}': entry '{entry.FullName}' points outside the archive folder.");
+                    }
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    entry.ExtractToFile(destination, overwrite: true);
                 }
-                var destination = Path.GetFullPath(Path.Combine(tmp, entry.FullName));
-                if (!destination.StartsWith(fullTmp, StringComparison.Ordinal))
-                {
-                    throw new FlamException($"'{archive}': entry '{entry.FullName}' points outside the archive folder.");
-                }
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                entry.ExtractToFile(destination, overwrite: true);
             }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new FlamException($"'{archive}': not a readable zip archive ({e.Message}).", e);
-        }
-        Directory.CreateDirectory(tmp);
-        Directory.Move(tmp, target);
-        File.WriteAllText(Path.Combine(target, ExpandedMarker), Path.GetFileName(archive) + "\n");
+            catch (InvalidDataException e)
+            {
+                throw new FlamException($"'{archive}': not a readable zip archive ({e.Message}).", e);
+            }
+        });
         return target;
     }
 

@@ -41,47 +41,38 @@ public sealed class GitRepositoryCache(string gitRoot, string cacheDirectory, Te
         var pin = source.Git ?? throw new ArgumentException($"'{source.Name}' is not a git source.", nameof(source));
         var target = Path.Combine(cacheDirectory, "git", source.Name + "@" + pin.Commit);
         var scanRoot = source.ScanRoot.Length == 0 ? target : Path.Combine(target, source.ScanRoot);
-        if (File.Exists(Path.Combine(target, ExportedMarker)))
+        if (CacheFolder.IsComplete(target, ExportedMarker))
         {
             return scanRoot;
         }
         var clone = Locate(pin.Repository, pin.Commit);
-        var tmp = target + ".tmp";
-        if (Directory.Exists(tmp))
+        CacheFolder.Fill(target, ExportedMarker, pin.Repository + "@" + pin.Commit + "\n", tmp =>
         {
-            Directory.Delete(tmp, recursive: true);
-        }
-        if (Directory.Exists(target))
-        {
-            Directory.Delete(target, recursive: true);
-        }
-        Directory.CreateDirectory(tmp);
-        var tar = tmp + ".tar";
-        log.WriteLine($"{source.Name}: git archive {pin.Repository}@{pin.Commit[..12]} {source.ScanRoot}");
-        List<string> arguments = ["-C", clone, "archive", "--format=tar", "-o", Path.GetFullPath(tar), pin.Commit];
-        if (source.ScanRoot.Length > 0)
-        {
-            arguments.AddRange(["--", source.ScanRoot]);
-        }
-        var (code, error) = ExternalProgram.Run("git", arguments, null, NeededFor, throwOnError: false);
-        if (code != 0)
-        {
-            File.Delete(tar);
-            throw new FlamException(error.Contains("did not match any files", StringComparison.Ordinal)
-                ? $"{pin.Repository} has no folder '{source.ScanRoot}' at commit {pin.Commit} (git source '{source.Name}')."
-                : $"git archive of {pin.Repository}@{pin.Commit} failed (exit {code}): {error.Trim()}");
-        }
-        try
-        {
-            // Git archives hold only regular files, folders and symlinks below the prefix; the extractor refuses entries that leave it.
-            TarFile.ExtractToDirectory(tar, tmp, overwriteFiles: true);
-        }
-        finally
-        {
-            File.Delete(tar);
-        }
-        Directory.Move(tmp, target);
-        File.WriteAllText(Path.Combine(target, ExportedMarker), pin.Repository + "@" + pin.Commit + "\n");
+            var tar = tmp + ".tar";
+            log.WriteLine($"{source.Name}: git archive {pin.Repository}@{pin.Commit[..12]} {source.ScanRoot}");
+            List<string> arguments = ["-C", clone, "archive", "--format=tar", "-o", Path.GetFullPath(tar), pin.Commit];
+            if (source.ScanRoot.Length > 0)
+            {
+                arguments.AddRange(["--", source.ScanRoot]);
+            }
+            var (code, error) = ExternalProgram.Run("git", arguments, null, NeededFor, throwOnError: false);
+            if (code != 0)
+            {
+                File.Delete(tar);
+                throw new FlamException(error.Contains("did not match any files", StringComparison.Ordinal)
+                    ? $"{pin.Repository} has no folder '{source.ScanRoot}' at commit {pin.Commit} (git source '{source.Name}')."
+                    : $"git archive of {pin.Repository}@{pin.Commit} failed (exit {code}): {error.Trim()}");
+            }
+            try
+            {
+                // Git archives hold only regular files, folders and symlinks below the prefix; the extractor refuses entries that leave it.
+                TarFile.ExtractToDirectory(tar, tmp, overwriteFiles: true);
+            }
+            finally
+            {
+                File.Delete(tar);
+            }
+        });
         return scanRoot;
     }
 
