@@ -12,6 +12,10 @@ internal static class OutputFiles
             .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
             .ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
 
+    /// <summary>No AtomicFile temporary (<c>.NAME.xxxxxxxx.tmp</c>) is left anywhere below <paramref name="folder"/>.</summary>
+    public static void NoTemporaries(string folder) =>
+        Assert.Empty(Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories));
+
     /// <summary>Each file in <paramref name="actual"/> equals the same file of <paramref name="expected"/>, so none is half-written.</summary>
     public static void EachComplete(Dictionary<string, byte[]> expected, Dictionary<string, byte[]> actual)
     {

@@ -49,9 +49,11 @@ public static class AtomicFile
             case FileKind.Other:
                 throw new FlamException($"Cannot write '{path}': it is neither a regular file nor a device or pipe (a socket?).");
         }
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        RemoveStaleTemporaries(full);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, TemporaryPrefix(full) + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
+            // FileShare.None takes an exclusive advisory lock on Unix: RemoveStaleTemporaries of another writer leaves it alone.
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(stream);
@@ -93,6 +95,41 @@ public static class AtomicFile
     /// <summary>Writes text atomically (UTF-8, no BOM).</summary>
     public static void WriteAllText(string path, string text, bool overwrite = true) =>
         Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); }, overwrite);
+
+    /// <summary>The start of the name of every temporary written for <paramref name="full"/>: <c>.NAME.</c>.</summary>
+    private static string TemporaryPrefix(string full) => "." + Path.GetFileName(full) + ".";
+
+    /// <summary>
+    /// Deletes the temporaries a killed writer of <paramref name="full"/> left behind (<c>.NAME.xxxxxxxx.tmp</c>), so a
+    /// re-run leaves a clean folder. One still locked by a live writer is kept.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string full)
+    {
+        var folder = Path.GetDirectoryName(full)!;
+        var prefix = TemporaryPrefix(full);
+        foreach (var tmp in Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+        {
+            if (Path.GetFileName(tmp).Length != prefix.Length + 8 + ".tmp".Length)
+            {
+                continue;
+            }
+            try
+            {
+                using (new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+                File.Delete(tmp);
+            }
+            catch (IOException)
+            {
+                // Locked by a writer that is still running, or gone meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to delete; it does no harm beyond its space.
+            }
+        }
+    }
 
     private static void TryDelete(string path)
     {

@@ -44,6 +44,30 @@ public class AtomicFileSafetyTests
     }
 
     [Fact]
+    public void ATemporaryLeftByAKilledWriterIsRemovedByTheNextWriteAndALiveOneIsKept()
+    {
+        using var dir = FixturePaths.NewTempDirectory();
+        var target = dir["report.json"];
+        // Named as a killed AtomicFile.Write leaves them: one abandoned, one still held (locked) by a running writer.
+        var stale = dir[".report.json.0badc0de.tmp"];
+        var live = dir[".report.json.1badc0de.tmp"];
+        var other = dir[".other.json.2badc0de.tmp"];
+        foreach (var tmp in new[] { stale, live, other })
+        {
+            File.WriteAllText(tmp, "half");
+        }
+        using (new FileStream(live, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            AtomicFile.WriteAllText(target, "whole");
+        }
+
+        Assert.Equal("whole", File.ReadAllText(target));
+        Assert.False(File.Exists(stale), "the abandoned temporary is still there");
+        Assert.True(File.Exists(live), "the temporary of a running writer was deleted");
+        Assert.True(File.Exists(other), "a temporary of another output was deleted");
+    }
+
+    [Fact]
     public async Task AFifoIsWrittenAsAStreamToItsReader()
     {
         using var dir = FixturePaths.NewTempDirectory();

@@ -39,6 +39,7 @@ public sealed class KillSafetyTests
         }
         CliProcess.Run(Args(killed));
         OutputFiles.Same(expected, OutputFiles.Visible(killed));
+        OutputFiles.NoTemporaries(killed);
     }
 
     [Fact]
@@ -64,5 +65,6 @@ public sealed class KillSafetyTests
         OutputFiles.EachComplete(expected, OutputFiles.Visible(again));
         CliProcess.Run(Args(again, "--force"));
         OutputFiles.Same(expected, OutputFiles.Visible(again));
+        OutputFiles.NoTemporaries(again);
     }
 }
