@@ -18,8 +18,10 @@ namespace Flam.Benchmarks;
 /// encoding (a fresh text cache each time), p50/p95, and what the search read.</item>
 /// <item><c>index recall --exact DIR --compact DIR [--top K]</c>: top-K recall of a compact index against a float32 one
 /// built from the same embeddings, and the largest probability difference of the events both found.</item>
-/// <item><c>index encode [--seconds S] [--batch B] [--files A,B,...] [--repeat R]</c>: indexing speed (decoding + encoding + storing) as a
-/// multiple of real time, before (sequential) and with the pipeline, of S seconds of a 48 kHz WAV or of the given files/folders.</item>
+/// <item><c>index encode [--seconds S] [--batch B] [--files A,B,...] [--repeat R] [--config v1-base]</c>: indexing speed (decoding + encoding + storing) as a
+/// multiple of real time, before (sequential) and with the pipeline, of S seconds of a 48 kHz WAV or of the given files/folders,
+/// with the shipped default model or a named config with random weights.</item>
+/// <item><c>index detect [--file F] [--repeat R]</c>: seconds per clip of <c>flam detect</c>'s path (decode, encode, score one query).</item>
 /// <item><c>index profile [--file F] [--batch B] [--threads T] [--bf16]</c>: time per 10 s window of each stage (decoding, front end, HTSAT) and of parallel encoding.</item>
 /// </list>
 /// </summary>
@@ -49,7 +51,10 @@ internal static class IndexRun
                 Recall(Arg("--exact") ?? throw new ArgumentException("--exact DIR"), Arg("--compact") ?? throw new ArgumentException("--compact DIR"), (int)Number("--top", 100));
                 return 0;
             case "encode":
-                Encode(Number("--seconds", 120), (int)Number("--batch", 4), Arg("--files")?.Split(',') ?? [], (int)Number("--repeat", 3));
+                Encode(Number("--seconds", 120), (int)Number("--batch", 4), Arg("--files")?.Split(',') ?? [], (int)Number("--repeat", 3), Arg("--config"));
+                return 0;
+            case "detect":
+                Detect(Arg("--file"), (int)Number("--repeat", 5));
                 return 0;
             case "profile":
                 if (Arg("--threads") is { } threads) torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
@@ -214,6 +219,36 @@ internal static class IndexRun
         return (wall, cpu);
     }
 
+    /// <summary>
+    /// The cost of <c>flam detect</c> per clip (decoding, encoding its window, scoring one cached query) on the calling
+    /// thread with libtorch's threads, with one libtorch thread, and on a thread started for it.
+    /// </summary>
+    private static void Detect(string? file, int repeat)
+    {
+        var (_, model, tokenizer) = LoadDefault();
+        using var __ = model;
+        file ??= Path.Combine(AppContext.BaseDirectory, "../../../../../samples/helicopter-and-gunshot.ogg");
+        using var scorer = new FlamFrameScorer(model, tokenizer);
+        var detector = new SoundEventDetector(scorer, DetectionOptions.Default);
+        string[] queries = ["a helicopter"];
+        var duration = AudioFile.Probe(file).Duration;
+        void Detect() => detector.DetectFile(file, queries);
+        Detect();
+        var threads = torch.get_num_threads();
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var n in new[] { threads, 1 })
+            {
+                torch.set_num_threads(n);
+                var (wall, cpu) = Time(repeat, Detect);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"detect {duration:0.#} s clip, calling thread, {n} libtorch thread(s): {wall:0.000} s wall, {cpu:0.000} s CPU (best of {repeat})"));
+            }
+            torch.set_num_threads(threads);
+        }
+        Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    }
+
     /// <summary>Where indexing time goes, per 10 s window: decoding (and resampling), front end, HTSAT + projection, copy-out.</summary>
     private static void Profile(string? file, int batch, int repeat, bool bf16)
     {
@@ -319,10 +354,26 @@ internal static class IndexRun
         }), Batches * batch);
     }
 
-    private static void Encode(double seconds, int batch, string[] given, int repeat)
+    private static void Encode(double seconds, int batch, string[] given, int repeat, string? config)
     {
-        var (bundle, model, _) = LoadDefault();
+        FlamModel model;
+        IndexSettings settings;
+        if (config is null)
+        {
+            var (bundle, loaded, _) = LoadDefault();
+            model = loaded;
+            settings = IndexSettings.For(bundle, model, "fp32", IndexOptions.Default, defaultModel: true);
+        }
+        else
+        {
+            // Random weights: the time does not depend on their values.
+            model = FlamModel.Create(FlamConfig.FromNameOrFile(config));
+            var grid = DetectionOptions.Default.ForModel(model.Config.Audio);
+            settings = new IndexSettings(config + " (random weights)", config + "-random", null, config, null, "fp32", VectorStorage.Int8,
+                model.Config.JointEmbedDim, model.Config.Audio.Frames, grid.SampleRate, grid.WindowSeconds, grid.WindowSeconds, grid.FrameSeconds);
+        }
         using var __ = model;
+        Console.WriteLine($"model {settings.ModelName}");
         var folder = Path.Combine(Path.GetTempPath(), "flam-index-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         try
@@ -338,7 +389,6 @@ internal static class IndexRun
                 WavWriter.Write(audio, samples, AudioFile.FlamSampleRate);
                 paths = [audio];
             }
-            var settings = IndexSettings.For(bundle, model, "fp32", IndexOptions.Default, defaultModel: true);
             var encoder = new FrameEmbeddingEncoder(model);
             var machine = IndexPipeline.ForThisMachine(batch);
             var runs = new (string Name, Action<AudioIndexer, IReadOnlyList<PlannedFile>> Index)[]
@@ -348,8 +398,8 @@ internal static class IndexRun
                     foreach (var file in files) AddSequentially(indexer, file, encoder, batch);
                 }),
                 ("pipeline, 1 decoder, 1 encoder (libtorch threads)", (indexer, files) => indexer.AddAll(files, encoder.Encode, new IndexPipeline(batch), AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
-                ($"pipeline, 1 decoder, {machine.Encoders} encoders x 1 libtorch thread (flam index add)", (indexer, files) => indexer.AddAll(files, encoder.Encode, machine, AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
-                ($"pipeline, 2 decoders, {machine.Encoders} encoders x 1 libtorch thread", (indexer, files) => indexer.AddAll(files, encoder.Encode, machine with { Decoders = 2 }, AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
+                ($"pipeline, 1 decoder, {machine.Encoders} encoders x 1 libtorch thread", (indexer, files) => indexer.AddAll(files, encoder.Encode, machine with { Decoders = 1 }, AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
+                ($"pipeline, {machine.Decoders} decoders, {machine.Encoders} encoders x 1 libtorch thread (flam index add)", (indexer, files) => indexer.AddAll(files, encoder.Encode, machine, AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
             };
             // Warm-up (JIT, libtorch's first-call costs) on a throw-away index.
             using (var warm = AudioIndexer.Open(Path.Combine(folder, "warm"), settings, false, false, Console.Error.WriteLine))
