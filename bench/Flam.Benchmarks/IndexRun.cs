@@ -4,6 +4,7 @@ using Flam.Audio;
 using Flam.Index;
 using Flam.Inference;
 using Flam.Model;
+using TorchSharp;
 
 namespace Flam.Benchmarks;
 
@@ -17,7 +18,11 @@ namespace Flam.Benchmarks;
 /// encoding (a fresh text cache each time), p50/p95, and what the search read.</item>
 /// <item><c>index recall --exact DIR --compact DIR [--top K]</c>: top-K recall of a compact index against a float32 one
 /// built from the same embeddings, and the largest probability difference of the events both found.</item>
-/// <item><c>index encode [--seconds S] [--batch B]</c>: indexing speed (encoding + storing) as a multiple of real time.</item>
+/// <item><c>index encode [--seconds S] [--batch B] [--files A,B,...] [--repeat R] [--config v1-base]</c>: indexing speed (decoding + encoding + storing) as a
+/// multiple of real time, before (sequential) and with the pipeline, of S seconds of a 48 kHz WAV or of the given files/folders,
+/// with the shipped default model or a named config with random weights.</item>
+/// <item><c>index detect [--file F] [--repeat R]</c>: seconds per clip of <c>flam detect</c>'s path (decode, encode, score one query).</item>
+/// <item><c>index profile [--file F] [--batch B] [--threads T] [--bf16]</c>: time per 10 s window of each stage (decoding, front end, HTSAT) and of parallel encoding.</item>
 /// </list>
 /// </summary>
 internal static class IndexRun
@@ -46,7 +51,14 @@ internal static class IndexRun
                 Recall(Arg("--exact") ?? throw new ArgumentException("--exact DIR"), Arg("--compact") ?? throw new ArgumentException("--compact DIR"), (int)Number("--top", 100));
                 return 0;
             case "encode":
-                Encode(Number("--seconds", 120), (int)Number("--batch", 4));
+                Encode(Number("--seconds", 120), (int)Number("--batch", 4), Arg("--files")?.Split(',') ?? [], (int)Number("--repeat", 3), Arg("--config"));
+                return 0;
+            case "detect":
+                Detect(Arg("--file"), (int)Number("--repeat", 5));
+                return 0;
+            case "profile":
+                if (Arg("--threads") is { } threads) torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+                Profile(Arg("--file"), (int)Number("--batch", 4), (int)Number("--repeat", 3), args.Contains("--bf16"));
                 return 0;
             default:
                 Console.Error.WriteLine("usage: index synth|query|recall|encode ... (see IndexRun.cs)");
@@ -192,35 +204,255 @@ internal static class IndexRun
             $"{compact.Settings.Storage} vs {exact.Settings.Storage}: top-{top} recall {found / Math.Max(1, total):0.0000} ({found}/{total} events over {Queries.Length} queries); largest |max probability| difference of matched events {worst:G3}"));
     }
 
-    private static void Encode(double seconds, int batch)
+    /// <summary>Wall and CPU seconds of <paramref name="action"/>, best of <paramref name="repeat"/> runs (CPU time is what counts on a shared machine).</summary>
+    private static (double Wall, double Cpu) Time(int repeat, Action action)
     {
-        var (bundle, model, _) = LoadDefault();
+        var (wall, cpu) = (double.MaxValue, double.MaxValue);
+        for (var r = 0; r < repeat; r++)
+        {
+            var watch = Stopwatch.StartNew();
+            var start = Process.GetCurrentProcess().TotalProcessorTime;
+            action();
+            cpu = Math.Min(cpu, (Process.GetCurrentProcess().TotalProcessorTime - start).TotalSeconds);
+            wall = Math.Min(wall, watch.Elapsed.TotalSeconds);
+        }
+        return (wall, cpu);
+    }
+
+    /// <summary>
+    /// The cost of <c>flam detect</c> per clip (decoding, encoding its window, scoring one cached query) on the calling
+    /// thread with libtorch's threads, with one libtorch thread, and on a thread started for it.
+    /// </summary>
+    private static void Detect(string? file, int repeat)
+    {
+        var (_, model, tokenizer) = LoadDefault();
         using var __ = model;
+        file ??= Path.Combine(AppContext.BaseDirectory, "../../../../../samples/helicopter-and-gunshot.ogg");
+        using var scorer = new FlamFrameScorer(model, tokenizer);
+        var detector = new SoundEventDetector(scorer, DetectionOptions.Default);
+        string[] queries = ["a helicopter"];
+        var duration = AudioFile.Probe(file).Duration;
+        void Detect() => detector.DetectFile(file, queries);
+        Detect();
+        var threads = torch.get_num_threads();
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var n in new[] { threads, 1 })
+            {
+                torch.set_num_threads(n);
+                var (wall, cpu) = Time(repeat, Detect);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"detect {duration:0.#} s clip, calling thread, {n} libtorch thread(s): {wall:0.000} s wall, {cpu:0.000} s CPU (best of {repeat})"));
+            }
+            torch.set_num_threads(threads);
+        }
+        Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    }
+
+    /// <summary>Where indexing time goes, per 10 s window: decoding (and resampling), front end, HTSAT + projection, copy-out.</summary>
+    private static void Profile(string? file, int batch, int repeat, bool bf16)
+    {
+        var (_, model, _) = LoadDefault();
+        using var __ = model;
+        var first = 0;
+        var probe = new Thread(() => first = torch.get_num_threads());
+        probe.Start();
+        probe.Join();
+        Console.WriteLine($"libtorch threads: main thread {torch.get_num_threads()}, a new thread {first}");
+        if (bf16) model.AudioComputeType = torch.ScalarType.BFloat16;
+        file ??= Path.Combine(AppContext.BaseDirectory, "../../../../../samples/helicopter-and-gunshot.ogg");
+        var info = AudioFile.Probe(file);
+        var windowSamples = model.Config.Audio.ClipSamples;
+        var windows = 0;
+        void Report(string stage, (double Wall, double Cpu) t, int count) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{stage,-34} wall {1000 * t.Wall / count,8:0.0} ms  cpu {1000 * t.Cpu / count,8:0.0} ms per 10 s window"));
+        var decode = Time(repeat, () => windows = AudioFile.Windows(file, windowSamples, windowSamples).Count());
+        Console.WriteLine($"{file}: {info.Format}, {info.SampleRate} Hz, {info.Channels} ch, {windows} windows; batch {batch}, {torch.get_num_threads()} torch threads");
+        Report("decode + resample + cut windows", decode, windows);
+        Report("  decode only (native rate, channels)", Time(repeat, () =>
+        {
+            using var decoder = AudioDecoders.Open(file, null, AudioDecodeOptions.Default);
+            var buffer = new float[1 << 14];
+            while (decoder.Read(buffer) > 0) { }
+        }), windows);
+        var samples = AudioFile.Windows(file, windowSamples, windowSamples).Take(batch).Select(w => w.Samples).ToList();
+        while (samples.Count < batch) samples.Add(samples[0]);
+        var encoder = new FrameEmbeddingEncoder(model);
+        using var noGrad = torch.no_grad();
+        using var waveform = torch.tensor(samples.SelectMany(s => s).ToArray(), [batch, windowSamples]);
+        using (var warm = model.EncodeAudio(waveform)) { }
+        Report("front end (log-mel)", Time(repeat, () => { using var m = model.FrontEnd.forward(waveform); }), batch);
+        using var logMel = model.FrontEnd.forward(waveform);
+        Report("HTSAT + projections", Time(repeat, () => { using var f = model.EncodeLogMel(logMel); }), batch);
+        using (var inference = torch.inference_mode())
+        {
+            Report("HTSAT + projections, inference_mode", Time(repeat, () => { using var f = model.EncodeLogMel(logMel); }), batch);
+        }
+        var branch = (HtsatAudioEncoder)model.named_children().First(c => c.name == "audio_branch").module;
+        using var image = branch.ToImage(logMel).to(branch.ComputeType);
+        Report("  bn0 + stretch + wav2img", Time(repeat, () => { using var s = torch.NewDisposeScope(); branch.ToImage(logMel); }), batch);
+        var stages = new double[8];
+        var stageWatch = new Stopwatch();
+        Time(repeat, () =>
+        {
+            using var s = torch.NewDisposeScope();
+            stageWatch.Restart();
+            branch.ForwardTokens(image, (i, _) => { stages[i + 1] += stageWatch.Elapsed.TotalSeconds; stageWatch.Restart(); });
+        });
+        for (var i = 0; i < 5; i++)
+        {
+            Report(i == 0 ? "  patch embed (wall, sum of runs)" : $"  Swin stage {i} (wall, sum of runs)", (stages[i] / repeat, double.NaN), batch);
+        }
+        Report("FrameEmbeddingEncoder.Encode (all)", Time(repeat, () => encoder.Encode(samples)), batch);
+        // The same batches on this thread with libtorch's intra-op threads, then split over one worker per core with one thread each.
+        const int Batches = 6;
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var threads in new[] { 2, 1 })
+            {
+                torch.set_num_threads(threads);
+                Report($"{Batches} batches, main thread x {torch.get_num_threads()} threads", Time(repeat, () =>
+                {
+                    for (var b = 0; b < Batches; b++) encoder.Encode(samples);
+                }), Batches * batch);
+                Report($"{Batches} batches, new thread x {threads} threads", Time(repeat, () =>
+                {
+                    var t = new Thread(() => { torch.set_num_threads(threads); for (var b = 0; b < Batches; b++) encoder.Encode(samples); });
+                    t.Start();
+                    t.Join();
+                }), Batches * batch);
+            }
+        }
+        torch.set_num_threads(2);
+        Report($"{Batches} batches, 1 caller x {torch.get_num_threads()} threads", Time(repeat, () =>
+        {
+            for (var b = 0; b < Batches; b++) encoder.Encode(samples);
+        }), Batches * batch);
+        var workers = Environment.ProcessorCount;
+        Report($"{Batches} batches, {workers} workers x 1 thread", Time(repeat, () =>
+        {
+            var next = -1;
+            var threads = Enumerable.Range(0, workers).Select(_ => new Thread(() =>
+            {
+                torch.set_num_threads(1);
+                while (Interlocked.Increment(ref next) < Batches) encoder.Encode(samples);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+        }), Batches * batch);
+        Console.WriteLine($"torch threads on the main thread afterwards: {torch.get_num_threads()}");
+        var fresh = 0;
+        var thread = new Thread(() => fresh = torch.get_num_threads());
+        thread.Start();
+        thread.Join();
+        Console.WriteLine($"torch threads of a new thread: {fresh}");
+        Report($"{Batches} batches, 1 new thread x {fresh} threads", Time(repeat, () =>
+        {
+            var t = new Thread(() => { for (var b = 0; b < Batches; b++) encoder.Encode(samples); });
+            t.Start();
+            t.Join();
+        }), Batches * batch);
+    }
+
+    private static void Encode(double seconds, int batch, string[] given, int repeat, string? config)
+    {
+        FlamModel model;
+        IndexSettings settings;
+        if (config is null)
+        {
+            var (bundle, loaded, _) = LoadDefault();
+            model = loaded;
+            settings = IndexSettings.For(bundle, model, "fp32", IndexOptions.Default, defaultModel: true);
+        }
+        else
+        {
+            // Random weights: the time does not depend on their values.
+            model = FlamModel.Create(FlamConfig.FromNameOrFile(config));
+            var grid = DetectionOptions.Default.ForModel(model.Config.Audio);
+            settings = new IndexSettings(config + " (random weights)", config + "-random", null, config, null, "fp32", VectorStorage.Int8,
+                model.Config.JointEmbedDim, model.Config.Audio.Frames, grid.SampleRate, grid.WindowSeconds, grid.WindowSeconds, grid.FrameSeconds);
+        }
+        using var __ = model;
+        Console.WriteLine($"model {settings.ModelName}");
         var folder = Path.Combine(Path.GetTempPath(), "flam-index-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var audio = Path.Combine(folder, "audio.wav");
         Directory.CreateDirectory(folder);
         try
         {
-            // Real sample audio repeated to the requested length.
-            var sample = AudioFile.Load(Path.Combine(AppContext.BaseDirectory, "../../../../../samples/helicopter-and-gunshot.ogg"));
-            var samples = new float[(int)(seconds * AudioFile.FlamSampleRate)];
-            for (var i = 0; i < samples.Length; i++) samples[i] = sample[i % sample.Length];
-            WavWriter.Write(audio, samples, AudioFile.FlamSampleRate);
-            var settings = IndexSettings.For(bundle, model, "fp32", IndexOptions.Default, defaultModel: true);
+            var paths = given;
+            if (paths.Length == 0)
+            {
+                // Real sample audio repeated to the requested length.
+                var audio = Path.Combine(folder, "audio.wav");
+                var sample = AudioFile.Load(Path.Combine(AppContext.BaseDirectory, "../../../../../samples/helicopter-and-gunshot.ogg"));
+                var samples = new float[(int)(seconds * AudioFile.FlamSampleRate)];
+                for (var i = 0; i < samples.Length; i++) samples[i] = sample[i % sample.Length];
+                WavWriter.Write(audio, samples, AudioFile.FlamSampleRate);
+                paths = [audio];
+            }
             var encoder = new FrameEmbeddingEncoder(model);
-            using var indexer = AudioIndexer.Open(Path.Combine(folder, "index"), settings, false, false, Console.Error.WriteLine);
-            var plan = indexer.Plan(AudioInputs.Expand([audio]), [audio]);
-            var watch = Stopwatch.StartNew();
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            indexer.Add(plan.ToIndex[0], encoder.Encode, batch, AudioDecodeOptions.Default);
-            var wall = watch.Elapsed.TotalSeconds;
-            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"indexed {seconds:0} s of audio in {wall:0.00} s wall, {cpuSeconds:0.00} s CPU ({Environment.ProcessorCount} cores, {TorchSharp.torch.get_num_threads()} torch threads): {seconds / wall:0}x real time"));
+            var machine = IndexPipeline.ForThisMachine(batch);
+            var runs = new (string Name, Action<AudioIndexer, IReadOnlyList<PlannedFile>> Index)[]
+            {
+                ($"sequential (before: decode, encode with {torch.get_num_threads()} libtorch threads, store, one file at a time)", (indexer, files) =>
+                {
+                    foreach (var file in files) AddSequentially(indexer, file, encoder, batch);
+                }),
+                ("pipeline, 1 decoder, 1 encoder (libtorch threads)", (indexer, files) => indexer.AddAll(files, encoder.Encode, new IndexPipeline(batch), AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
+                ($"pipeline, 1 decoder, {machine.Encoders} encoders x 1 libtorch thread", (indexer, files) => indexer.AddAll(files, encoder.Encode, machine with { Decoders = 1 }, AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
+                ($"pipeline, {machine.Decoders} decoders, {machine.Encoders} encoders x 1 libtorch thread (flam index add)", (indexer, files) => indexer.AddAll(files, encoder.Encode, machine, AudioDecodeOptions.Default, (_, _) => { }, (_, e) => throw e)),
+            };
+            // Warm-up (JIT, libtorch's first-call costs) on a throw-away index.
+            using (var warm = AudioIndexer.Open(Path.Combine(folder, "warm"), settings, false, false, Console.Error.WriteLine))
+            {
+                var plan = warm.Plan(AudioInputs.Expand([paths[0]]), [paths[0]]);
+                AddSequentially(warm, plan.ToIndex[0], encoder, batch);
+            }
+            // Rounds of all runs interleaved, best of each kept: other processes' load comes and goes.
+            var best = runs.Select(_ => (Wall: double.MaxValue, Cpu: double.MaxValue)).ToArray();
+            double audioSeconds = 0;
+            for (var round = 0; round < repeat; round++)
+            {
+                for (var r = 0; r < runs.Length; r++)
+                {
+                    var index = Path.Combine(folder, $"index{r}-{round}");
+                    using (var indexer = AudioIndexer.Open(index, settings, false, false, Console.Error.WriteLine))
+                    {
+                        var plan = indexer.Plan(AudioInputs.Expand(paths), paths);
+                        var (wall, cpu) = Time(1, () => runs[r].Index(indexer, plan.ToIndex));
+                        best[r] = (Math.Min(best[r].Wall, wall), Math.Min(best[r].Cpu, cpu));
+                    }
+                    audioSeconds = IndexSummary.Read(index).Seconds;
+                    Directory.Delete(index, recursive: true);
+                }
+            }
+            for (var r = 0; r < runs.Length; r++)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{runs[r].Name}: {audioSeconds:0} s of audio in {best[r].Wall:0.00} s wall, {best[r].Cpu:0.00} s CPU (best of {repeat}): {audioSeconds / best[r].Wall:0}x real time wall, {audioSeconds / best[r].Cpu:0}x per CPU second; {best[0].Wall / best[r].Wall:0.00}x the sequential speed"));
+            }
+            Console.WriteLine($"{Environment.ProcessorCount} cores, {FileCount(paths)} file(s); load average now {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private static int FileCount(string[] paths) => AudioInputs.Expand(paths).Files.Count;
+
+    /// <summary>What indexing did before the pipeline: decode, encode on the calling thread, store, commit, one file after the other.</summary>
+    private static void AddSequentially(AudioIndexer indexer, PlannedFile file, FrameEmbeddingEncoder encoder, int batch)
+    {
+        var options = indexer.Detection;
+        var embeddings = new List<float[]>();
+        long total = 0;
+        foreach (var windows in AudioFile.Windows(file.FullPath, options.WindowSamples, options.HopSamples, options.SampleRate).Chunk(batch))
+        {
+            total = windows[^1].Start + windows[^1].Valid;
+            var encoded = encoder.Encode([.. windows.Select(w => w.Samples)]);
+            var perWindow = encoded.Length / windows.Length;
+            embeddings.AddRange(Enumerable.Range(0, windows.Length).Select(w => encoded[(w * perWindow)..((w + 1) * perWindow)]));
+        }
+        indexer.AddEmbeddings(file, total, embeddings.Count, w => embeddings[w]);
     }
 }

@@ -231,69 +231,105 @@ public sealed class AudioIndexer : IDisposable
 
     /// <summary>
     /// Encodes <paramref name="file"/> window by window (<paramref name="encode"/>: windows → <c>windows × frames × d</c>
-    /// embeddings) and commits it, replacing an older version; on failure nothing of it is committed.
+    /// embeddings) and commits it, replacing an older version; on failure nothing of it is committed. Decoding runs on
+    /// one thread and encoding on another (see <see cref="AddAll"/>).
     /// </summary>
     public IndexedFile Add(PlannedFile file, Func<IReadOnlyList<float[]>, float[]> encode, int batchSize, AudioDecodeOptions decode, Action<double>? secondsDone = null)
     {
+        IndexedFile? added = null;
+        FlamException? failure = null;
+        AddAll([file], encode, new IndexPipeline(batchSize, Encoders: 1), decode, (_, record) => added = record, (_, e) => failure = e,
+            secondsDone is null ? null : (_, seconds) => secondsDone(seconds));
+        return added ?? throw failure!;
+    }
+
+    /// <summary>
+    /// Indexes <paramref name="files"/> through a pipeline: <see cref="IndexPipeline.Decoders"/> threads decode files
+    /// (a few files ahead), <see cref="IndexPipeline.Encoders"/> threads run <paramref name="encode"/> on batches of
+    /// windows, and the calling thread appends and commits each file in the given order, exactly as one file at a time
+    /// would: durable segment, then one catalog transaction per file, so a kill leaves the index at its last committed
+    /// file. A file that fails with a <see cref="FlamException"/> is rolled back and reported through
+    /// <paramref name="failed"/> (the others go on); any other exception stops the run after rolling back that file.
+    /// </summary>
+    /// <param name="files">Files to index, committed in this order.</param>
+    /// <param name="encode">Windows → <c>windows × frames × d</c> embeddings; called from several threads at once when there are several encoders.</param>
+    /// <param name="pipeline">Batch size and thread counts.</param>
+    /// <param name="decode">Decoding options.</param>
+    /// <param name="added">Told each committed file (index into <paramref name="files"/>, its record), on the calling thread.</param>
+    /// <param name="failed">Told each file that failed and why, on the calling thread.</param>
+    /// <param name="secondsDone">Told how far into file <c>i</c> the stored windows reach, on the calling thread.</param>
+    public void AddAll(IReadOnlyList<PlannedFile> files, Func<IReadOnlyList<float[]>, float[]> encode, IndexPipeline pipeline, AudioDecodeOptions decode,
+        Action<int, IndexedFile> added, Action<int, FlamException> failed, Action<int, double>? secondsDone = null)
+    {
+        pipeline.Validate();
         var options = Detection;
-        StartNewSegmentWhenFull();
-        var segment = _writer.Id;
-        var first = _writer.Windows;
+        var perWindow = _layout.FramesPerWindow * _layout.Dimension;
+        using var stop = new CancellationTokenSource();
+        using var pending = new WindowBatchQueue(files.Count, pipeline, stop.Token);
+        var threads = new List<Thread>();
+        for (var d = 0; d < pipeline.Decoders; d++)
+        {
+            threads.Add(new Thread(() => pending.Decode(files, options, decode)) { IsBackground = true, Name = "flam index decode" });
+        }
+        for (var e = 0; e < pipeline.Encoders; e++)
+        {
+            threads.Add(new Thread(() => pending.Encode(encode)) { IsBackground = true, Name = "flam index encode" });
+        }
+        threads.ForEach(t => t.Start());
         var frames = new byte[_layout.FrameBytesPerWindow];
         var key = new byte[_layout.KeyBytesPerWindow];
-        var batch = new List<AudioWindow>(batchSize);
-        long totalSamples = 0;
-        var perWindow = _layout.FramesPerWindow * _layout.Dimension;
-
-        void Encode()
-        {
-            var embeddings = encode(batch.Select(w => w.Samples).ToArray());
-            if (embeddings.Length != batch.Count * perWindow)
-            {
-                throw new InvalidOperationException($"The encoder returned {embeddings.Length} values for {batch.Count} windows of {perWindow}.");
-            }
-            for (var w = 0; w < batch.Count; w++)
-            {
-                _layout.EncodeWindow(embeddings.AsSpan(w * perWindow, perWindow), frames, key);
-                _writer.Append(frames, key);
-            }
-            secondsDone?.Invoke((double)(batch[^1].Start + batch[^1].Valid) / options.SampleRate);
-            batch.Clear();
-        }
-
         try
         {
-            foreach (var window in AudioFile.Windows(file.FullPath, options.WindowSamples, options.HopSamples, options.SampleRate, decode))
+            for (var i = 0; i < files.Count; i++)
             {
-                totalSamples = Math.Max(totalSamples, window.Start + window.Valid);
-                if (window.Valid == 0)
+                StartNewSegmentWhenFull();
+                var segment = _writer.Id;
+                var first = _writer.Windows;
+                try
                 {
-                    continue; // entirely past the end, as in detection
+                    long? totalSamples = null;
+                    foreach (var batch in pending.Batches(i))
+                    {
+                        if (batch.TotalSamples is { } total)
+                        {
+                            totalSamples = total;
+                            break;
+                        }
+                        var embeddings = batch.Embeddings();
+                        if (embeddings.Length != batch.Windows.Length * perWindow)
+                        {
+                            throw new InvalidOperationException($"The encoder returned {embeddings.Length} values for {batch.Windows.Length} windows of {perWindow}.");
+                        }
+                        for (var w = 0; w < batch.Windows.Length; w++)
+                        {
+                            _layout.EncodeWindow(embeddings.AsSpan(w * perWindow, perWindow), frames, key);
+                            _writer.Append(frames, key);
+                        }
+                        secondsDone?.Invoke(i, (double)(batch.Windows[^1].Start + batch.Windows[^1].Valid) / options.SampleRate);
+                    }
+                    added(i, Commit(files[i], totalSamples ?? throw new InvalidOperationException($"Decoding '{files[i].Input.Path}' ended without its end."), segment, first));
                 }
-                if (window.Start != (_writer.Windows - first + batch.Count) * options.HopSamples)
+                catch (FlamException e)
                 {
-                    throw new InvalidOperationException($"Window at sample {window.Start} of '{file.Input.Path}' is not the next on the hop grid.");
+                    Rollback(segment, first);
+                    failed(i, e);
                 }
-                batch.Add(window);
-                if (batch.Count == batchSize)
+                catch
                 {
-                    Encode();
+                    Rollback(segment, first);
+                    throw;
+                }
+                finally
+                {
+                    pending.Release(i);
                 }
             }
-            if (totalSamples == 0)
-            {
-                throw new FlamException($"'{file.Input.Path}' is empty (0 samples): there is nothing to index in it.");
-            }
-            if (batch.Count > 0)
-            {
-                Encode();
-            }
-            return Commit(file, totalSamples, segment, first);
         }
-        catch
+        finally
         {
-            Rollback(segment, first);
-            throw;
+            stop.Cancel();
+            pending.Complete();
+            threads.ForEach(t => t.Join());
         }
     }
 

@@ -81,28 +81,25 @@ internal static class IndexCommand
         var weights = plan.ToIndex.Select(f => Weight(f.FullPath, indexer.Settings.WindowSeconds)).ToArray();
         var indexed = 0;
         var seconds = 0.0;
+        var starts = new double[weights.Length];
+        for (var n = 1; n < weights.Length; n++) starts[n] = starts[n - 1] + weights[n - 1];
+        string Name(int n) => $"{Path.GetFileName(plan.ToIndex[n].Input.Path)} ({n + 1}/{plan.ToIndex.Count})";
         CliProgress.Run(stderr, "indexing", weights.Sum(), report =>
         {
-            var before = 0.0;
-            for (var n = 0; n < plan.ToIndex.Count; n++)
-            {
-                var file = plan.ToIndex[n];
-                var name = $"{Path.GetFileName(file.Input.Path)} ({n + 1}/{plan.ToIndex.Count})";
-                var start = before;
-                report(name, start);
-                try
+            indexer.AddAll(plan.ToIndex, encoder.Encode, IndexPipeline.ForThisMachine(options.WindowBatchSize), decode,
+                added: (n, record) =>
                 {
-                    var record = indexer.Add(file, encoder.Encode, options.WindowBatchSize, decode, done => report(name, start + Math.Min(done, weights[n])));
                     indexed++;
                     seconds += (double)record.Samples / indexer.Settings.SampleRate;
-                }
-                catch (FlamException e)
+                    report(Name(n), starts[n] + weights[n]);
+                },
+                failed: (n, e) =>
                 {
-                    failures.Add((file.Input.Path, e.Message));
-                    stderr.WriteLine($"error: {file.Input.Path}: {e.Message}");
-                }
-                before += weights[n];
-            }
+                    var path = plan.ToIndex[n].Input.Path;
+                    failures.Add((path, e.Message));
+                    stderr.WriteLine($"error: {path}: {e.Message}");
+                },
+                secondsDone: (n, done) => report(Name(n), starts[n] + Math.Min(done, weights[n])));
             return indexed;
         });
         var failed = failures.Count > 0 ? $", {failures.Count} failed" : "";

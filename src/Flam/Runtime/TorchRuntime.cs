@@ -47,6 +47,27 @@ public static class TorchRuntime
         return threads;
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with libtorch's intra-op thread count of the calling thread set to
+    /// <paramref name="threads"/>, then sets back the count threads take when they first use libtorch (libtorch keeps
+    /// the count per thread, and a thread starting later takes the last one set).
+    /// </summary>
+    public static void WithIntraOpThreads(int threads, Action body)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        EnsureLoaded();
+        var before = torch.get_num_threads();
+        torch.set_num_threads(threads);
+        try
+        {
+            body();
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
+    }
+
     private static int? ApplyThreadSetting()
     {
         var threads = ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable));

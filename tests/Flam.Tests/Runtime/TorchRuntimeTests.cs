@@ -25,6 +25,26 @@ public class TorchRuntimeTests
         Assert.Contains("tpu", e.Message);
     }
 
+    [Fact]
+    public void IntraOpThreadsApplyInsideAndThreadsStartedLaterKeepTheirCount()
+    {
+        int CountOfANewThread()
+        {
+            var count = 0;
+            var thread = new Thread(() => count = torch.get_num_threads());
+            thread.Start();
+            thread.Join();
+            return count;
+        }
+        var before = CountOfANewThread();
+        var inside = 0;
+        var worker = new Thread(() => TorchRuntime.WithIntraOpThreads(before + 1, () => inside = torch.get_num_threads()));
+        worker.Start();
+        worker.Join();
+        Assert.Equal(before + 1, inside);
+        Assert.Equal(before, CountOfANewThread());
+    }
+
     [Theory]
     [InlineData(null, null)]
     [InlineData("", null)]
