@@ -100,16 +100,14 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 
         // Upper bounds of every window's best frame, best first.
         var bounds = new float[total];
-        var order = new int[total];
         Parallel.For(0, index.Files.Count, f =>
         {
             for (var w = 0; w < index.Files[f].Windows; w++)
             {
-                bounds[starts[f] + w] = -layout.UpperBound(index.Key(f, w), direction, norm);
-                order[starts[f] + w] = (int)(starts[f] + w);
+                bounds[starts[f] + w] = layout.UpperBound(index.Key(f, w), direction, norm);
             }
         });
-        Array.Sort(bounds, order);
+        var order = new BestFirstOrder(bounds);
 
         var fileOf = new int[total];
         for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
@@ -127,10 +125,12 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
                 best.Enqueue(window, value);
                 if (best.Count > candidates) best.Dequeue();
             }
-            while (next < total && !(best.Count >= candidates && -bounds[next] <= PeekPriority(best)))
+            while (next < total && !(best.Count >= candidates && order.Bound(next) <= PeekPriority(best)))
             {
-                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than waiting.
-                var block = order.AsSpan(next, (int)Math.Min(ReadBlock, total - next)).ToArray();
+                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than
+                // waiting. Blocks grow with what was read (an eighth of it), so a search reading much of a large index
+                // does not wait on thousands of small blocks.
+                var block = order.Windows(next, (int)Math.Min(Math.Clamp(read.Count / 8, ReadBlock, 16 * ReadBlock), total - next)).ToArray();
                 var values = new float[block.Length];
                 Parallel.For(0, block.Length, i =>
                 {
@@ -165,7 +165,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         return hits.Take(top).ToList();
     }
 
-    /// <summary>Windows whose best frame is computed together.</summary>
+    /// <summary>Windows whose best frame is computed together, at least.</summary>
     private const int ReadBlock = 256;
 
     /// <summary>

@@ -130,6 +130,32 @@ public sealed class IndexSearchTests
     }
 
     [Theory]
+    [InlineData(5000, 0)]
+    [InlineData(5000, 10)]
+    [InlineData(5000, 1_000_000)]
+    [InlineData(37, 1000)]
+    [InlineData(1, 1000)]
+    public void Best_first_order_lists_windows_by_descending_bound(int count, int levels)
+    {
+        var random = new Random(count + levels);
+        // levels = 0: every bound the same; otherwise few distinct values (ties) or many.
+        var bounds = Enumerable.Range(0, count).Select(_ => levels == 0 ? 0.25f : random.Next(levels) / (float)levels - 0.3f).ToArray();
+        var order = new BestFirstOrder(bounds);
+        Assert.Equal(count, order.Count);
+        var listed = new List<int>();
+        // Read in uneven pieces, asking for the next bound first as the search does.
+        for (var position = 0; position < count;)
+        {
+            var piece = Math.Min(1 + random.Next(300), count - position);
+            Assert.Equal(bounds[order.Windows(position, 1)[0]], order.Bound(position));
+            listed.AddRange(order.Windows(position, piece).ToArray());
+            position += piece;
+        }
+        Assert.Equal(Enumerable.Range(0, count), listed.Order());
+        Assert.Equal(bounds.OrderDescending(), listed.Select(w => bounds[w]));
+    }
+
+    [Theory]
     [InlineData(512)]
     [InlineData(33)]
     public void Window_keys_take_4_bit_codes_and_bound_every_frame_of_their_window(int dimension)
