@@ -131,9 +131,12 @@ internal static class IndexRun
         using var reader = AudioIndexReader.Open(folder);
         var summary = IndexSummary.Read(folder);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{folder}: {summary.Files} files, {summary.Seconds / 3600:0.#} h, {summary.BytesOnDisk / 1e6:0.#} MB ({summary.BytesOnDisk / 1e6 / (summary.Seconds / 3600):0.###} MB/h)"));
+            $"{folder}: {summary.Files} files, {summary.Seconds / 3600:0.#} h, {summary.BytesOnDisk / 1e6:0.#} MB ({summary.BytesOnDisk / 1e6 / (summary.Seconds / 3600):0.0000} MB/h)"));
         var options = reader.Settings.Detection(0.5, 3);
         var search = new IndexSearch(reader);
+        var process = Process.GetCurrentProcess();
+        // CPU time (all threads) per query as well as wall time: on a loaded machine it shows the work done, not the wait.
+        var cpus = new List<double>();
         var latencies = new List<double>();
         var baselines = new List<double>();
         var texts = new List<double>();
@@ -143,6 +146,8 @@ internal static class IndexRun
             foreach (var query in Queries)
             {
                 // A fresh cache per query: its text encoding is part of the latency.
+                process.Refresh();
+                var cpu = process.TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
                 IReadOnlyList<SearchHit> hits;
                 SearchStatistics statistics;
@@ -155,10 +160,12 @@ internal static class IndexRun
                     hits = search.Search(query, direction, CosineScore.Calibrated(scale, bias), options, top, out statistics);
                 }
                 var elapsed = watch.Elapsed.TotalMilliseconds;
+                process.Refresh();
+                cpus.Add((process.TotalProcessorTime - cpu).TotalMilliseconds);
                 latencies.Add(elapsed);
                 texts.Add(text);
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"  {query,-18} {elapsed,7:0.0} ms (text {text,5:0.0})  {hits.Count,3} hits, best {(hits.Count > 0 ? hits[0].Max : 0):0.000}; read {statistics.WindowsRead} of {reader.Windows} windows, scored {statistics.WindowsScored}, {statistics.Rounds} round(s)");
+                    $"  {query,-18} {elapsed,7:0.0} ms (cpu {cpus[^1],6:0.0}, text {text,5:0.0})  {hits.Count,3} hits, best {(hits.Count > 0 ? hits[0].Max : 0):0.000}; read {statistics.WindowsRead} of {reader.Windows} windows, scored {statistics.WindowsScored}, {statistics.Rounds} round(s)");
                 if (baseline)
                 {
                     // The same search with the network's scorer (torch on decoded embeddings), as before the stored-record scorer.
@@ -181,7 +188,13 @@ internal static class IndexRun
         static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
         var measured = Measured(latencies);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"top-{top} latency incl. text encoding over {measured.Length} queries: p50 {Percentile(measured, 0.5):0.0} ms, p95 {Percentile(measured, 0.95):0.0} ms, max {measured[^1]:0.0} ms; text encoding p50 {Percentile([.. texts.Order()], 0.5):0.0} ms"));
+            $"top-{top} latency incl. text encoding over {measured.Length} queries: p50 {Percentile(measured, 0.5):0.0} ms, p95 {Percentile(measured, 0.95):0.0} ms, max {measured[^1]:0.0} ms; text encoding p50 {Percentile([.. texts.Order()], 0.5):0.0} ms; CPU time p50 {Percentile(Measured(cpus), 0.5):0.0} ms, p95 {Percentile(Measured(cpus), 0.95):0.0} ms"));
+        if (File.Exists("/proc/self/status"))
+        {
+            // Mapped segment pages count as resident (RssFile) while touched; the OS drops them under pressure. RssAnon is the process's own memory.
+            var status = File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("VmHWM", StringComparison.Ordinal) || l.StartsWith("Rss", StringComparison.Ordinal));
+            Console.WriteLine("memory: " + string.Join(", ", status.Select(l => string.Join(' ', l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))));
+        }
         if (baseline)
         {
             var before = Measured(baselines);
