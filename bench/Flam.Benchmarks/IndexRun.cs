@@ -165,7 +165,7 @@ internal static class IndexRun
                 latencies.Add(elapsed);
                 texts.Add(text);
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"  {query,-18} {elapsed,7:0.0} ms (cpu {cpus[^1],6:0.0}, text {text,5:0.0})  {hits.Count,3} hits, best {(hits.Count > 0 ? hits[0].Max : 0):0.000}; read {statistics.WindowsRead} of {reader.Windows} windows, scored {statistics.WindowsScored}, {statistics.Rounds} round(s)");
+                    $"  {query,-18} {elapsed,7:0.0} ms (cpu {cpus[^1],6:0.0}, text {text,5:0.0})  {hits.Count,3} hits, best {(hits.Count > 0 ? hits[0].Max : 0):0.000}; read {statistics.WindowsRead} of {reader.Windows} windows, scored {statistics.WindowsScored}, {statistics.Rounds} round(s); bounds {statistics.Bounding.TotalMilliseconds:0.0} + read {statistics.Reading.TotalMilliseconds:0.0} + score {statistics.Scoring.TotalMilliseconds:0.0} ms");
                 if (baseline)
                 {
                     // The same search with the network's scorer (torch on decoded embeddings), as before the stored-record scorer.

@@ -50,7 +50,10 @@ public sealed class CosineScore
 /// <param name="WindowsRead">Windows whose frames were read to find the best ones.</param>
 /// <param name="WindowsScored">Windows scored exactly (around the candidates).</param>
 /// <param name="Rounds">Candidate rounds (each four times the previous candidates).</param>
-public sealed record SearchStatistics(long WindowsRead, int WindowsScored, int Rounds);
+/// <param name="Bounding">Time spent computing and ordering the window bounds.</param>
+/// <param name="Reading">Time spent finding the best frame of the windows read.</param>
+/// <param name="Scoring">Time spent scoring the ranges around the candidates and cutting events.</param>
+public sealed record SearchStatistics(long WindowsRead, int WindowsScored, int Rounds, TimeSpan Bounding, TimeSpan Reading, TimeSpan Scoring);
 
 /// <summary>
 /// Finds the best events of a query in an index, exactly as the detector would from the stored embeddings.
@@ -99,6 +102,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         var norm = MathF.Sqrt(VectorCodec.DotFloat(direction, direction));
 
         // Upper bounds of every window's best frame, best first.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var bounds = new float[total];
         Parallel.For(0, index.Files.Count, f =>
         {
@@ -108,6 +112,8 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
             }
         });
         var order = new BestFirstOrder(bounds);
+        var bounding = watch.Elapsed;
+        var reading = TimeSpan.Zero;
 
         var fileOf = new int[total];
         for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
@@ -119,6 +125,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         for (var candidates = Math.Max(firstCandidates, 2 * top); ; candidates *= 4)
         {
             rounds++;
+            var roundStart = watch.Elapsed;
             var best = new PriorityQueue<int, float>(); // min-heap of the K best windows read so far
             foreach (var (window, value) in read)
             {
@@ -148,6 +155,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
             // Fewer than K windows in all: every window is a candidate, every file is scored.
             var complete = best.Count < candidates;
             var kth = best.Count > 0 ? PeekElement(best) : -1;
+            reading += watch.Elapsed - roundStart;
             scorer.Score(best.UnorderedItems.Select(item => (fileOf[item.Element], (int)(item.Element - starts[fileOf[item.Element]]))));
             hits = [.. scorer.Hits().OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset)];
             if (complete || kth < 0)
@@ -161,7 +169,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
                 break;
             }
         }
-        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds);
+        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds, bounding, reading, watch.Elapsed - bounding - reading);
         return hits.Take(top).ToList();
     }
 
