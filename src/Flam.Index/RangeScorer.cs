@@ -195,9 +195,11 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
         {
             return null;
         }
+        // Frames counted from the range's first window, so the averager holds the range's frames only, not the file's before it.
+        var first = a * _hop;
         var averager = new WindowAverager(options, [query]);
-        averager.Add(Enumerable.Range(a, b - a).Select(w => (long)w * _hop).ToArray(), scores);
-        var smoothed = NearestEdgeMedianFilter.Apply(averager.Means(record.Path, 0, exactLo, exactHi), options.MedianFrames);
+        averager.Add(Enumerable.Range(0, b - a).Select(w => (long)w * _hop).ToArray(), scores);
+        var smoothed = NearestEdgeMedianFilter.Apply(averager.Means(record.Path, 0, exactLo - first, exactHi - first), options.MedianFrames);
         var fs = options.FrameSeconds;
         var relative = EventExtractor.Extract(query, smoothed.AsSpan(trustLo - exactLo, trustHi - trustLo), fs, duration - trustLo * fs, options.Threshold);
         var events = new List<SoundEvent>(relative.Count);
