@@ -14,8 +14,9 @@ namespace Flam.Benchmarks;
 /// <item><c>index synth --hours H --out DIR [--storage int8|float32] [--seed S]</c>: a synthetic index of H hours (10-minute
 /// files) without encoding audio: frames are mixtures of a file's background and a changing foreground sound, some of
 /// which are the text embeddings of the benchmark's queries, so those queries have true hits.</item>
-/// <item><c>index query --index DIR [--repeat R] [--top K]</c>: latency of <c>search</c> per query including its text
-/// encoding (a fresh text cache each time), p50/p95, and what the search read.</item>
+/// <item><c>index query --index DIR [--repeat R] [--top K] [--baseline]</c>: latency of <c>search</c> per query including its
+/// text encoding (a fresh text cache each time), p50/p95, and what the search read; <c>--baseline</c> also runs every query
+/// with the network's (torch) scorer in the same process and prints the ratio and the largest difference.</item>
 /// <item><c>index recall --exact DIR --compact DIR [--top K]</c>: top-K recall of a compact index against a float32 one
 /// built from the same embeddings, and the largest probability difference of the events both found.</item>
 /// <item><c>index encode [--seconds S] [--batch B] [--files A,B,...] [--repeat R] [--config v1-base]</c>: indexing speed (decoding + encoding + storing) as a
@@ -45,7 +46,7 @@ internal static class IndexRun
                     Enum.Parse<VectorStorage>(Arg("--storage") ?? "int8", ignoreCase: true), (int)Number("--seed", 1));
                 return 0;
             case "query":
-                Query(Arg("--index") ?? throw new ArgumentException("--index DIR"), (int)Number("--repeat", 3), (int)Number("--top", 100));
+                Query(Arg("--index") ?? throw new ArgumentException("--index DIR"), (int)Number("--repeat", 3), (int)Number("--top", 100), args.Contains("--baseline"));
                 return 0;
             case "recall":
                 Recall(Arg("--exact") ?? throw new ArgumentException("--exact DIR"), Arg("--compact") ?? throw new ArgumentException("--compact DIR"), (int)Number("--top", 100));
@@ -135,42 +136,83 @@ internal static class IndexRun
         return v.ToArray();
     }
 
-    private static void Query(string folder, int repeat, int top)
+    private static void Query(string folder, int repeat, int top, bool baseline)
     {
         var (_, model, tokenizer) = LoadDefault();
         using var __ = model;
         using var reader = AudioIndexReader.Open(folder);
         var summary = IndexSummary.Read(folder);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{folder}: {summary.Files} files, {summary.Seconds / 3600:0.#} h, {summary.BytesOnDisk / 1e6:0.#} MB ({summary.BytesOnDisk / 1e6 / (summary.Seconds / 3600):0.###} MB/h)"));
+            $"{folder}: {summary.Files} files, {summary.Seconds / 3600:0.#} h, {summary.BytesOnDisk / 1e6:0.#} MB ({summary.BytesOnDisk / 1e6 / (summary.Seconds / 3600):0.0000} MB/h)"));
         var options = reader.Settings.Detection(0.5, 3);
         var search = new IndexSearch(reader);
+        var process = Process.GetCurrentProcess();
+        // CPU time (all threads) per query as well as wall time: on a loaded machine it shows the work done, not the wait.
+        var cpus = new List<double>();
         var latencies = new List<double>();
+        var baselines = new List<double>();
         var texts = new List<double>();
+        var worst = 0.0;
         for (var r = 0; r < repeat; r++)
         {
             foreach (var query in Queries)
             {
                 // A fresh cache per query: its text encoding is part of the latency.
+                process.Refresh();
+                var cpu = process.TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
-                using var cache = new TextQueryCache(model, tokenizer);
-                var direction = cache.Embedding(query);
-                var text = watch.Elapsed.TotalMilliseconds;
-                var hits = search.Search(query, direction, (e, w) => cache.Score(e, w, reader.Settings.FramesPerWindow, [query]), options, top, out var statistics);
-                latencies.Add(watch.Elapsed.TotalMilliseconds);
-                texts.Add(text);
-                if (r == repeat - 1)
+                IReadOnlyList<SearchHit> hits;
+                SearchStatistics statistics;
+                double text;
+                using (var cache = new TextQueryCache(model, tokenizer))
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {query,-18} {watch.Elapsed.TotalMilliseconds,7:0.0} ms (text {text,5:0.0})  {hits.Count,3} hits, best {(hits.Count > 0 ? hits[0].Max : 0):0.000}; read {statistics.WindowsRead} of {reader.Windows} windows, scored {statistics.FilesScored} files, {statistics.Rounds} round(s)"));
+                    var direction = cache.Embedding(query);
+                    var (scale, bias) = cache.Calibration(query);
+                    text = watch.Elapsed.TotalMilliseconds;
+                    hits = search.Search(query, direction, CosineScore.Calibrated(scale, bias), options, top, out statistics);
                 }
+                var elapsed = watch.Elapsed.TotalMilliseconds;
+                process.Refresh();
+                cpus.Add((process.TotalProcessorTime - cpu).TotalMilliseconds);
+                latencies.Add(elapsed);
+                texts.Add(text);
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"  {query,-18} {elapsed,7:0.0} ms (cpu {cpus[^1],6:0.0}, text {text,5:0.0})  {hits.Count,3} hits, best {(hits.Count > 0 ? hits[0].Max : 0):0.000}; read {statistics.WindowsRead} of {reader.Windows} windows, scored {statistics.WindowsScored}, {statistics.Rounds} round(s); bounds {statistics.Bounding.TotalMilliseconds:0.0} + read {statistics.Reading.TotalMilliseconds:0.0} + score {statistics.Scoring.TotalMilliseconds:0.0} ms");
+                if (baseline)
+                {
+                    // The same search with the network's scorer (torch on decoded embeddings), as before the stored-record scorer.
+                    watch.Restart();
+                    using var cache = new TextQueryCache(model, tokenizer);
+                    var torchHits = search.Search(query, cache.Embedding(query), (e, w) => cache.Score(e, w, reader.Settings.FramesPerWindow, [query]), options, top);
+                    baselines.Add(watch.Elapsed.TotalMilliseconds);
+                    if (torchHits.Count != hits.Count)
+                    {
+                        throw new InvalidOperationException($"{query}: {hits.Count} hits, the torch scorer {torchHits.Count}");
+                    }
+                    worst = Math.Max(worst, hits.Zip(torchHits, (a, b) => (double)Math.Abs(a.Max - b.Max)).DefaultIfEmpty(0).Max());
+                    line += string.Create(CultureInfo.InvariantCulture, $"; torch scorer {baselines[^1]:0.0} ms");
+                }
+                if (r == repeat - 1) Console.WriteLine(line);
             }
         }
         // The first round includes JIT compilation and page faults: it is left out of the percentiles when repeated.
-        var measured = repeat > 1 ? latencies.Skip(Queries.Length).Order().ToArray() : [.. latencies.Order()];
-        double Percentile(double p) => measured[(int)Math.Min(measured.Length - 1, Math.Ceiling(p * measured.Length) - 1)];
+        double[] Measured(List<double> all) => repeat > 1 ? [.. all.Skip(Queries.Length).Order()] : [.. all.Order()];
+        static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+        var measured = Measured(latencies);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"top-{top} latency incl. text encoding over {measured.Length} queries: p50 {Percentile(0.5):0.0} ms, p95 {Percentile(0.95):0.0} ms, max {measured[^1]:0.0} ms; text encoding p50 {texts.Order().ElementAt(texts.Count / 2):0.0} ms"));
+            $"top-{top} latency incl. text encoding over {measured.Length} queries: p50 {Percentile(measured, 0.5):0.0} ms, p95 {Percentile(measured, 0.95):0.0} ms, max {measured[^1]:0.0} ms; text encoding p50 {Percentile([.. texts.Order()], 0.5):0.0} ms; CPU time p50 {Percentile(Measured(cpus), 0.5):0.0} ms, p95 {Percentile(Measured(cpus), 0.95):0.0} ms"));
+        if (File.Exists("/proc/self/status"))
+        {
+            // Mapped segment pages count as resident (RssFile) while touched; the OS drops them under pressure. RssAnon is the process's own memory.
+            var status = File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("VmHWM", StringComparison.Ordinal) || l.StartsWith("Rss", StringComparison.Ordinal));
+            Console.WriteLine("memory: " + string.Join(", ", status.Select(l => string.Join(' ', l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))));
+        }
+        if (baseline)
+        {
+            var before = Measured(baselines);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"baseline (torch scorer, same process): p50 {Percentile(before, 0.5):0.0} ms, p95 {Percentile(before, 0.95):0.0} ms; ratio baseline/new p50 {Percentile(before, 0.5) / Percentile(measured, 0.5):0.0}x, p95 {Percentile(before, 0.95) / Percentile(measured, 0.95):0.0}x; largest |max| difference {worst:G3}"));
+        }
     }
 
     private static void Recall(string exactFolder, string compactFolder, int top)

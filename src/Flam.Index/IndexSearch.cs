@@ -14,11 +14,46 @@ public sealed record SearchHit(string Query, string File, double Onset, double O
 /// <summary>Scores a file's stored embeddings (<c>windows × frames × d</c> values, <c>windows</c>) as <c>[windows, 1, frames]</c>.</summary>
 public delegate float[,,] WindowScorer(float[] embeddings, int windows);
 
+/// <summary>
+/// A frame's score as an increasing function of its cosine with the query direction, so a search can score stored frames
+/// without the network: the calibrated probability of a text query (<see cref="FrameMaps.UnbiasedFromCosine"/>),
+/// or the cosine itself (query by example).
+/// </summary>
+public sealed class CosineScore
+{
+    private readonly float _scale;
+    private readonly float _bias;
+    private readonly bool _calibrated;
+
+    private CosineScore(bool calibrated, float scale, float bias)
+    {
+        _calibrated = calibrated;
+        _scale = scale;
+        _bias = bias;
+    }
+
+    /// <summary>The cosine itself.</summary>
+    public static CosineScore Cosine { get; } = new(false, 1, 0);
+
+    /// <summary>The calibrated probability of a text with α <paramref name="logitScale"/> (positive) and β <paramref name="logitBias"/> (<see cref="TextQueryCache.Calibration"/>).</summary>
+    public static CosineScore Calibrated(float logitScale, float logitBias)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(logitScale);
+        return new(true, logitScale, logitBias);
+    }
+
+    /// <summary>The score of a frame whose cosine with the query is <paramref name="cosine"/>.</summary>
+    public float Of(float cosine) => _calibrated ? FrameMaps.UnbiasedFromCosine(cosine, _scale, _bias) : cosine;
+}
+
 /// <summary>What a search looked at, for benchmarks and <c>--verbose</c> output.</summary>
 /// <param name="WindowsRead">Windows whose frames were read to find the best ones.</param>
-/// <param name="FilesScored">Files whose every window was scored exactly.</param>
+/// <param name="WindowsScored">Windows scored exactly (around the candidates).</param>
 /// <param name="Rounds">Candidate rounds (each four times the previous candidates).</param>
-public sealed record SearchStatistics(long WindowsRead, int FilesScored, int Rounds);
+/// <param name="Bounding">Time spent computing and ordering the window bounds.</param>
+/// <param name="Reading">Time spent finding the best frame of the windows read.</param>
+/// <param name="Scoring">Time spent scoring the ranges around the candidates and cutting events.</param>
+public sealed record SearchStatistics(long WindowsRead, int WindowsScored, int Rounds, TimeSpan Bounding, TimeSpan Reading, TimeSpan Scoring);
 
 /// <summary>
 /// Finds the best events of a query in an index, exactly as the detector would from the stored embeddings.
@@ -43,7 +78,18 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         Search(query, direction, score, options, top, out _);
 
     /// <summary>As <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/>, also telling what was read.</summary>
-    public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics)
+    public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics) =>
+        Search(query, direction, new RangeScorer(index, score, options, query), options, top, out statistics);
+
+    /// <summary>
+    /// The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>, each frame
+    /// scored from the stored records as <paramref name="score"/> of its cosine with <paramref name="direction"/> — what
+    /// <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/> gives with the network's scorer, without it.
+    /// </summary>
+    public IReadOnlyList<SearchHit> Search(string query, float[] direction, CosineScore score, DetectionOptions options, int top, out SearchStatistics statistics) =>
+        Search(query, direction, new RangeScorer(index, direction, score, options, query), options, top, out statistics);
+
+    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, out SearchStatistics statistics)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         var layout = index.Layout;
@@ -56,39 +102,42 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         var norm = MathF.Sqrt(VectorCodec.DotFloat(direction, direction));
 
         // Upper bounds of every window's best frame, best first.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var bounds = new float[total];
-        var order = new int[total];
         Parallel.For(0, index.Files.Count, f =>
         {
             for (var w = 0; w < index.Files[f].Windows; w++)
             {
-                bounds[starts[f] + w] = -layout.UpperBound(index.Key(f, w), direction, norm);
-                order[starts[f] + w] = (int)(starts[f] + w);
+                bounds[starts[f] + w] = layout.UpperBound(index.Key(f, w), direction, norm);
             }
         });
-        Array.Sort(bounds, order);
+        var order = new BestFirstOrder(bounds);
+        var bounding = watch.Elapsed;
+        var reading = TimeSpan.Zero;
 
         var fileOf = new int[total];
         for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
 
         var read = new List<(int Window, float Value)>(); // every window whose frames were read, with its best frame
-        var scorer = new RangeScorer(index, score, options, query);
         var hits = new List<SearchHit>();
         var next = 0;
         var rounds = 0;
         for (var candidates = Math.Max(firstCandidates, 2 * top); ; candidates *= 4)
         {
             rounds++;
+            var roundStart = watch.Elapsed;
             var best = new PriorityQueue<int, float>(); // min-heap of the K best windows read so far
             foreach (var (window, value) in read)
             {
                 best.Enqueue(window, value);
                 if (best.Count > candidates) best.Dequeue();
             }
-            while (next < total && !(best.Count >= candidates && -bounds[next] <= PeekPriority(best)))
+            while (next < total && !(best.Count >= candidates && order.Bound(next) <= PeekPriority(best)))
             {
-                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than waiting.
-                var block = order.AsSpan(next, (int)Math.Min(ReadBlock, total - next)).ToArray();
+                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than
+                // waiting. Blocks grow with what was read (an eighth of it), so a search reading much of a large index
+                // does not wait on thousands of small blocks.
+                var block = order.Windows(next, (int)Math.Min(Math.Clamp(read.Count / 8, ReadBlock, 16 * ReadBlock), total - next)).ToArray();
                 var values = new float[block.Length];
                 Parallel.For(0, block.Length, i =>
                 {
@@ -106,6 +155,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
             // Fewer than K windows in all: every window is a candidate, every file is scored.
             var complete = best.Count < candidates;
             var kth = best.Count > 0 ? PeekElement(best) : -1;
+            reading += watch.Elapsed - roundStart;
             scorer.Score(best.UnorderedItems.Select(item => (fileOf[item.Element], (int)(item.Element - starts[fileOf[item.Element]]))));
             hits = [.. scorer.Hits().OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset)];
             if (complete || kth < 0)
@@ -119,16 +169,17 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
                 break;
             }
         }
-        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds);
+        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds, bounding, reading, watch.Elapsed - bounding - reading);
         return hits.Take(top).ToList();
     }
 
-    /// <summary>Windows whose best frame is computed together.</summary>
+    /// <summary>Windows whose best frame is computed together, at least.</summary>
     private const int ReadBlock = 256;
 
     /// <summary>
-    /// What <c>flam search</c> finds for text queries: the <paramref name="top"/> best events of each distinct query, scored
-    /// with <paramref name="texts"/>, query after query (each best first).
+    /// What <c>flam search</c> finds for text queries: the <paramref name="top"/> best events of each distinct query, each
+    /// frame's calibrated probability computed from its stored record with the query's text embedding, α and β from
+    /// <paramref name="texts"/>, query after query (each best first).
     /// </summary>
     public List<SearchHit> SearchTexts(IReadOnlyList<string> queries, TextQueryCache texts, DetectionOptions options, int top)
     {
@@ -136,8 +187,8 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         var hits = new List<SearchHit>();
         foreach (var query in queries.Distinct(StringComparer.Ordinal))
         {
-            hits.AddRange(Search(query, texts.Embedding(query), (embeddings, windows) => texts.Score(embeddings, windows, index.Settings.FramesPerWindow, [query]),
-                options, top));
+            var (scale, bias) = texts.Calibration(query);
+            hits.AddRange(Search(query, texts.Embedding(query), CosineScore.Calibrated(scale, bias), options, top, out _));
         }
         return hits;
     }

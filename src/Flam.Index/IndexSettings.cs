@@ -27,7 +27,7 @@ public sealed record IndexSettings(
     VectorStorage Storage, int Dimension, int FramesPerWindow, int SampleRate, double WindowSeconds, double HopSeconds, double FrameSeconds)
 {
     /// <summary>Version of the on-disk layout.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>
     /// The detector settings a search uses: this index's window grid with <paramref name="threshold"/> and

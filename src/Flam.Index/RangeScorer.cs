@@ -7,10 +7,66 @@ namespace Flam.Index;
 /// and cuts events only from frames whose value is final. A frame's mean is final when every window covering it was
 /// scored, and its smoothed value when its median-filter neighbourhood is final (or reaches the file's edge), so a range
 /// of windows yields the file's own events in its trusted middle; an event that reaches a range's trusted edge makes
-/// the range grow until it does not. All ranges pending at once go through the scorer in one call.
+/// the range grow until it does not. All ranges pending at once are scored in one call: by a <see cref="WindowScorer"/> on
+/// their decoded embeddings, or straight from the stored records with a <see cref="CosineScore"/>.
 /// </summary>
-internal sealed class RangeScorer(AudioIndexReader index, WindowScorer score, DetectionOptions options, string query)
+internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores score, DetectionOptions options, string query)
 {
+    /// <summary>Scores <c>[windows, 1, frames]</c> of the given ranges' windows, range after range.</summary>
+    public delegate float[,,] Scores(IReadOnlyList<(int File, int A, int B)> ranges, int windows);
+
+    /// <summary>Scores ranges by <paramref name="score"/> on their decoded embeddings.</summary>
+    public RangeScorer(AudioIndexReader index, WindowScorer score, DetectionOptions options, string query)
+        : this(index, (ranges, windows) => Decoded(index, score, ranges, windows), options, query)
+    {
+    }
+
+    /// <summary>Scores ranges straight from the stored records: each frame's cosine with <paramref name="direction"/>, through <paramref name="score"/>.</summary>
+    public RangeScorer(AudioIndexReader index, float[] direction, CosineScore score, DetectionOptions options, string query)
+        : this(index, Stored(index, direction, score), options, query)
+    {
+    }
+
+    internal static float[,,] Decoded(AudioIndexReader index, WindowScorer score, IReadOnlyList<(int File, int A, int B)> ranges, int windows)
+    {
+        var perWindow = index.Layout.FramesPerWindow * index.Layout.Dimension;
+        var embeddings = new float[(long)windows * perWindow];
+        var offset = 0;
+        foreach (var (file, a, b) in ranges)
+        {
+            index.Layout.Decode(index.Frames(file, a, b - a), b - a).CopyTo(embeddings, (long)offset * perWindow);
+            offset += b - a;
+        }
+        return score(embeddings, windows);
+    }
+
+    internal static Scores Stored(AudioIndexReader index, float[] direction, CosineScore score)
+    {
+        var norm = MathF.Max(MathF.Sqrt(VectorCodec.DotFloat(direction, direction)), 1e-12f);
+        var unit = direction.Select(x => x / norm).ToArray();
+        var codec = index.Layout.Frames;
+        var frames = index.Layout.FramesPerWindow;
+        return (ranges, windows) =>
+        {
+            var where = new (int File, int Window)[windows];
+            var offset = 0;
+            foreach (var (file, a, b) in ranges)
+            {
+                for (var w = a; w < b; w++) where[offset++] = (file, w);
+            }
+            var scores = new float[windows, 1, frames];
+            Parallel.For(0, windows, w =>
+            {
+                var records = index.Frames(where[w].File, where[w].Window, 1);
+                for (var k = 0; k < frames; k++)
+                {
+                    scores[w, 0, k] = score.Of(codec.Cosine(records.Slice(k * codec.RecordBytes, codec.RecordBytes), unit));
+                }
+            });
+            return scores;
+        };
+    }
+
     private sealed record ScoredRange(int A, int B, List<SoundEvent> Events);
 
     private readonly Dictionary<int, List<ScoredRange>> _done = [];
@@ -91,20 +147,11 @@ internal sealed class RangeScorer(AudioIndexReader index, WindowScorer score, De
     /// <summary>Scores the ranges in one call; returns the ranges that must grow.</summary>
     private List<(int File, int A, int B)> Evaluate(List<(int File, int A, int B)> ranges)
     {
-        var d = index.Layout.Dimension;
-        var perWindow = _frames * d;
         var windows = ranges.Sum(r => r.B - r.A);
-        var embeddings = new float[(long)windows * perWindow];
-        var offset = 0;
-        foreach (var (file, a, b) in ranges)
-        {
-            index.Layout.Decode(index.Frames(file, a, b - a), b - a).CopyTo(embeddings, (long)offset * perWindow);
-            offset += b - a;
-        }
-        var scores = score(embeddings, windows);
+        var scores = score(ranges, windows);
         WindowsScored += windows;
         var grow = new List<(int File, int A, int B)>();
-        offset = 0;
+        var offset = 0;
         foreach (var (file, a, b) in ranges)
         {
             var part = new float[b - a, 1, _frames];
@@ -148,9 +195,11 @@ internal sealed class RangeScorer(AudioIndexReader index, WindowScorer score, De
         {
             return null;
         }
+        // Frames counted from the range's first window, so the averager holds the range's frames only, not the file's before it.
+        var first = a * _hop;
         var averager = new WindowAverager(options, [query]);
-        averager.Add(Enumerable.Range(a, b - a).Select(w => (long)w * _hop).ToArray(), scores);
-        var smoothed = NearestEdgeMedianFilter.Apply(averager.Means(record.Path, 0, exactLo, exactHi), options.MedianFrames);
+        averager.Add(Enumerable.Range(0, b - a).Select(w => (long)w * _hop).ToArray(), scores);
+        var smoothed = NearestEdgeMedianFilter.Apply(averager.Means(record.Path, 0, exactLo - first, exactHi - first), options.MedianFrames);
         var fs = options.FrameSeconds;
         var relative = EventExtractor.Extract(query, smoothed.AsSpan(trustLo - exactLo, trustHi - trustLo), fs, duration - trustLo * fs, options.Threshold);
         var events = new List<SoundEvent>(relative.Count);

@@ -5,7 +5,8 @@ namespace Flam.Index;
 
 /// <summary>
 /// Encodes unit-length embeddings into fixed-size records of one <see cref="VectorStorage"/> and computes dot products
-/// with a float query straight from the records (SIMD where the CPU has it).
+/// with a float query straight from the records (SIMD where the CPU has it). An int8 record is its d codes alone: the
+/// decoded vector is the codes scaled to unit length, and that scale follows from the codes.
 /// </summary>
 internal sealed class VectorCodec(VectorStorage storage, int dimension)
 {
@@ -16,7 +17,7 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
     /// <summary>Bytes of one record.</summary>
     public int RecordBytes { get; } = storage switch
     {
-        VectorStorage.Int8 => dimension + sizeof(float),
+        VectorStorage.Int8 => dimension,
         VectorStorage.Float16 => 2 * dimension,
         VectorStorage.Float32 => 4 * dimension,
         _ => throw new ArgumentOutOfRangeException(nameof(storage), storage, null),
@@ -32,15 +33,10 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
                 foreach (var v in vector) max = Math.Max(max, Math.Abs(v));
                 var step = max > 0 ? max / 127f : 1f;
                 var codes = MemoryMarshal.Cast<byte, sbyte>(record[..dimension]);
-                var squares = 0.0;
                 for (var i = 0; i < dimension; i++)
                 {
                     codes[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] / step), -127, 127);
-                    squares += codes[i] * codes[i];
                 }
-                // Scaled to unit length rather than by the step: frames are unit vectors, so the stored dot product is a
-                // cosine and ranks frames exactly as the calibrated probability (a function of the cosine) does.
-                MemoryMarshal.Write(record[dimension..], squares > 0 ? (float)(1 / Math.Sqrt(squares)) : 0f);
                 break;
             case VectorStorage.Float16:
                 var halves = MemoryMarshal.Cast<byte, Half>(record);
@@ -58,8 +54,8 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
         switch (storage)
         {
             case VectorStorage.Int8:
-                var scale = MemoryMarshal.Read<float>(record[dimension..]);
                 var codes = MemoryMarshal.Cast<byte, sbyte>(record[..dimension]);
+                var scale = UnitScale(Squares(codes));
                 for (var i = 0; i < dimension; i++) vector[i] = codes[i] * scale;
                 break;
             case VectorStorage.Float16:
@@ -73,12 +69,39 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
     }
 
     /// <summary>⟨record, query⟩ for a query of d values.</summary>
-    public float Dot(ReadOnlySpan<byte> record, ReadOnlySpan<float> query) => storage switch
+    public float Dot(ReadOnlySpan<byte> record, ReadOnlySpan<float> query)
     {
-        VectorStorage.Int8 => DotInt8(MemoryMarshal.Cast<byte, sbyte>(record[..dimension]), query) * MemoryMarshal.Read<float>(record[dimension..]),
-        VectorStorage.Float16 => DotHalf(MemoryMarshal.Cast<byte, Half>(record[..(2 * dimension)]), query),
-        _ => DotFloat(MemoryMarshal.Cast<byte, float>(record[..(4 * dimension)]), query),
-    };
+        switch (storage)
+        {
+            case VectorStorage.Int8:
+                var dot = DotInt8(MemoryMarshal.Cast<byte, sbyte>(record[..dimension]), query, out var squares);
+                return dot * UnitScale(squares);
+            case VectorStorage.Float16:
+                return DotHalf(MemoryMarshal.Cast<byte, Half>(record[..(2 * dimension)]), query, out _);
+            default:
+                return DotFloat(MemoryMarshal.Cast<byte, float>(record[..(4 * dimension)]), query);
+        }
+    }
+
+    /// <summary>
+    /// The cosine of the record's vector with <paramref name="unitQuery"/> (unit length): the dot product of the record's
+    /// vector normalised to unit length, as <see cref="Flam.Inference.FrameMaps"/> normalises frame embeddings.
+    /// </summary>
+    public float Cosine(ReadOnlySpan<byte> record, ReadOnlySpan<float> unitQuery)
+    {
+        switch (storage)
+        {
+            case VectorStorage.Int8:
+                var dot = DotInt8(MemoryMarshal.Cast<byte, sbyte>(record[..dimension]), unitQuery, out var squares);
+                return squares > 0 ? dot / MathF.Sqrt(squares) : 0f;
+            case VectorStorage.Float16:
+                var half = DotHalf(MemoryMarshal.Cast<byte, Half>(record[..(2 * dimension)]), unitQuery, out var halfSquares);
+                return half / MathF.Max(MathF.Sqrt(halfSquares), 1e-12f);
+            default:
+                var values = MemoryMarshal.Cast<byte, float>(record[..(4 * dimension)]);
+                return DotFloat(values, unitQuery) / MathF.Max(MathF.Sqrt(DotFloat(values, values)), 1e-12f);
+        }
+    }
 
     /// <summary>The largest ⟨record, query⟩ over <paramref name="count"/> consecutive records.</summary>
     public float MaxDot(ReadOnlySpan<byte> records, int count, ReadOnlySpan<float> query)
@@ -91,13 +114,26 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
         return best;
     }
 
-    internal static float DotInt8(ReadOnlySpan<sbyte> codes, ReadOnlySpan<float> query)
+    /// <summary>What int8 codes whose squares sum to <paramref name="squares"/> are multiplied by to decode to unit length.</summary>
+    private static float UnitScale(int squares) => squares > 0 ? (float)(1 / Math.Sqrt(squares)) : 0f;
+
+    private static int Squares(ReadOnlySpan<sbyte> codes)
+    {
+        var squares = 0;
+        foreach (var c in codes) squares += c * c;
+        return squares;
+    }
+
+    /// <summary>Σ codes·query, and Σ codes² (exact) in <paramref name="squares"/>.</summary>
+    internal static float DotInt8(ReadOnlySpan<sbyte> codes, ReadOnlySpan<float> query, out int squares)
     {
         var i = 0;
         var sum = 0f;
+        squares = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             var acc = Vector256<float>.Zero;
+            var squareAcc = Vector256<int>.Zero;
             for (; i + 32 <= codes.Length; i += 32)
             {
                 var (low, high) = Vector256.Widen(Vector256.Create(codes.Slice(i, 32)));
@@ -107,10 +143,16 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
                 acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(b), Vector256.Create(query.Slice(i + 8, 8)), acc);
                 acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(c), Vector256.Create(query.Slice(i + 16, 8)), acc);
                 acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d), Vector256.Create(query.Slice(i + 24, 8)), acc);
+                squareAcc += (a * a) + (b * b) + (c * c) + (d * d);
             }
             sum = Vector256.Sum(acc);
+            squares = Vector256.Sum(squareAcc);
         }
-        for (; i < codes.Length; i++) sum += codes[i] * query[i];
+        for (; i < codes.Length; i++)
+        {
+            sum += codes[i] * query[i];
+            squares += codes[i] * codes[i];
+        }
         return sum;
     }
 
@@ -131,10 +173,11 @@ internal sealed class VectorCodec(VectorStorage storage, int dimension)
         return sum;
     }
 
-    private static float DotHalf(ReadOnlySpan<Half> values, ReadOnlySpan<float> query)
+    private static float DotHalf(ReadOnlySpan<Half> values, ReadOnlySpan<float> query, out float squares)
     {
         Span<float> buffer = stackalloc float[values.Length];
         for (var i = 0; i < values.Length; i++) buffer[i] = (float)values[i];
+        squares = DotFloat(buffer, buffer);
         return DotFloat(buffer, query);
     }
 }

@@ -146,4 +146,21 @@ public sealed class IndexSafetyTests
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Fact]
+    public void An_index_of_another_layout_version_is_refused_with_its_version()
+    {
+        var (temp, _, index) = Indexed();
+        using var __ = temp;
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(index, "index.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE meta SET value = '1' WHERE key = 'format'";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        var e = Assert.Throws<FlamException>(() => AudioIndexReader.Open(index));
+        Assert.Contains("layout version 1", e.Message);
+        Assert.Contains($"reads version {IndexSettings.FormatVersion}", e.Message);
+    }
 }

@@ -26,6 +26,21 @@ public static class FrameMaps
         return (p / p.add(bias.sigmoid(), TorchScalars.One)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// <see cref="Unbiased(Tensor, Tensor, Tensor, Tensor, bool)"/> of one frame from its cosine similarity with the text:
+    /// σ(α·cos + β) / (σ(α·cos + β) + σ(β)), in float32 as the tensor version computes it.
+    /// </summary>
+    /// <param name="cosine">⟨â, ê⟩ of the unit-length frame and text features.</param>
+    /// <param name="logitScale">α of the text.</param>
+    /// <param name="logitBias">β of the text.</param>
+    public static float UnbiasedFromCosine(float cosine, float logitScale, float logitBias)
+    {
+        var p = Sigmoid(cosine * logitScale + logitBias);
+        return p / (p + Sigmoid(logitBias));
+    }
+
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+
     /// <summary>Approximation for very negative β, paper Eq. 8: s ≈ σ(α⟨a,e⟩).</summary>
     /// <param name="local">Frame features [B, T, d].</param>
     /// <param name="text">Text features [N, d].</param>

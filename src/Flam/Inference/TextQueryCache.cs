@@ -95,6 +95,17 @@ public sealed class TextQueryCache : IDisposable
         return _cache[query].Features.to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
+    /// <summary>
+    /// The query's α (per-text scale times exp(aed_logit_scale)) and β as <see cref="FrameMaps.UnbiasedFromCosine"/>
+    /// takes them: with <see cref="Embedding"/> they score stored frames without the network.
+    /// </summary>
+    public (float Scale, float Bias) Calibration(string query)
+    {
+        Prepare([query]);
+        var cached = _cache[query];
+        return (cached.Scale.to(ScalarType.Float32).cpu().item<float>(), cached.Bias.to(ScalarType.Float32).cpu().item<float>());
+    }
+
     /// <summary>Frees the cached text features.</summary>
     public void Dispose()
     {

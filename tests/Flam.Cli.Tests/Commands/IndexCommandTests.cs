@@ -235,7 +235,7 @@ public sealed class IndexCommandTests
         string[] Args(string index) => ["index", "add", audio, "--index", index, .. ModelArgs()];
         var killed = temp["killed"];
         var segment = Path.Combine(killed, "segments", "000001.frames");
-        const int WindowBytes = 32 * (24 + 4); // int8 frames of the micro model (d = 24)
+        const int WindowBytes = 32 * 24; // int8 frames of the micro model (d = 24 codes a frame)
         foreach (var windows in new[] { 5, 30 })
         {
             KillWhenSegmentHolds(Args(killed), segment, windows * WindowBytes);
