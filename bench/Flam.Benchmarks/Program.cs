@@ -11,6 +11,10 @@ if (args.Length > 0 && args[0] == "frame-loss-memory")
 {
     return Flam.Benchmarks.Training.FrameLossMemory.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "fanout")
+{
+    return Flam.Benchmarks.FanOutRun.Run(args[1..]);
+}
 if (args.Length > 0 && args[0] == "index")
 {
     return Flam.Benchmarks.IndexRun.Run(args[1..]);

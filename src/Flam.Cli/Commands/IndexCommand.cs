@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Flam.Audio;
+using Flam.Cluster;
 using Flam.Index;
 using Flam.Inference;
 
@@ -25,7 +26,9 @@ internal static class IndexCommand
     private static Command CreateAdd()
     {
         var paths = new Argument<string[]>("audio") { Description = "Audio files (any format 'flam detect' reads), any length, or folders (searched recursively for audio files).", Arity = ArgumentArity.OneOrMore };
-        var index = IndexOption();
+        var index = new Option<string?>("--index") { Description = "The index folder." };
+        var cluster = ClusterCommand.ConnectionOption(required: false);
+        cluster.Description = "Instead of --index: submit the files to this cluster's workers (PostgreSQL connection string) and wait until every file is indexed.";
         var model = new ModelChoice();
         var storage = new Option<string>("--storage") { Description = "How frame embeddings are stored when the index is created: int8 (about 6 MB per hour), float16, or float32 (exact: equals 'flam detect').", DefaultValueFactory = _ => IndexOptions.Default.Storage.ToString().ToLowerInvariant() };
         storage.AcceptOnlyFromAmong("int8", "float16", "float32");
@@ -33,10 +36,10 @@ internal static class IndexCommand
         var batch = CliOptions.Opt("--batch", "Windows encoded at once.", IndexOptions.Default.WindowBatchSize);
         var command = new Command("add", "Add audio files and folders to an index (created if missing): new and changed files are encoded, deleted ones dropped, unchanged ones skipped.")
         {
-            paths, index, storage, hop, batch,
+            paths, index, cluster, storage, hop, batch,
         };
         model.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancel) =>
         {
             var options = IndexOptions.Default with
             {
@@ -44,7 +47,20 @@ internal static class IndexCommand
                 HopSeconds = parse.GetValue(hop),
                 WindowBatchSize = parse.GetValue(batch),
             };
-            return Add(parse.GetValue(paths)!, parse.GetValue(index)!, options, storageChosen: parse.GetResult(storage) is { Implicit: false },
+            var storageChosen = parse.GetResult(storage) is { Implicit: false };
+            var (folder, connection) = (parse.GetValue(index), parse.GetValue(cluster));
+            if ((folder is null) == (connection is null))
+            {
+                throw new FlamException("Give either --index DIR (index here) or --cluster CONN (index on a cluster's workers).");
+            }
+            if (connection is not null)
+            {
+                var job = new ShardModel(FullPathOrNull(parse.GetValue(model.Checkpoint)), ConfigPath(parse.GetValue(model.Config)),
+                    FullPathOrNull(parse.GetValue(model.Tokenizer)), parse.GetValue(model.Precision)!, options.Storage.ToString().ToLowerInvariant(),
+                    storageChosen, options.HopSeconds, options.WindowBatchSize);
+                return await ClusterAdd.Run(parse.GetValue(paths)!, connection, job, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel);
+            }
+            return Add(parse.GetValue(paths)!, folder!, options, storageChosen,
                 parse.GetValue(model.Checkpoint), parse.GetValue(model.Config), parse.GetValue(model.Tokenizer), parse.GetValue(model.Device)!,
                 parse.GetValue(model.Precision)!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
@@ -107,6 +123,11 @@ internal static class IndexCommand
             $"{folder}: indexed {indexed} file(s) ({seconds / 3600:0.###} h), {plan.Unchanged + plan.Touched.Count} unchanged, {plan.Removed.Count} removed{failed}"));
         return failures.Count == 0 ? 0 : FlamApp.SomeFilesFailed;
     }
+
+    private static string? FullPathOrNull(string? path) => path is null ? null : Path.GetFullPath(path);
+
+    /// <summary>A config file as an absolute path (workers run elsewhere); a preset name as it is.</summary>
+    private static string? ConfigPath(string? config) => config is not null && File.Exists(config) ? Path.GetFullPath(config) : config;
 
     /// <summary>A file's length for the progress bar: its header's duration, or one window when the header does not tell.</summary>
     private static double Weight(string path, double window)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Flam.Audio;
+using Flam.Cluster;
 using Flam.Index;
 using Flam.Inference;
 using Flam.IO;
@@ -17,7 +18,9 @@ internal static class SearchCommand
     public static Command Create()
     {
         var queries = new Argument<string[]>("query") { Description = "Sounds described in words; each is searched on its own.", Arity = ArgumentArity.ZeroOrMore };
-        var index = new Option<string>("--index") { Description = "The index folder (built with 'flam index add').", Required = true };
+        var index = new Option<string?>("--index") { Description = "The index folder (built with 'flam index add')." };
+        var cluster = ClusterCommand.ConnectionOption(required: false);
+        cluster.Description = "Instead of --index: search every shard of this cluster (PostgreSQL connection string); results equal one index of all their files.";
         var like = new Option<string[]>("--like") { Description = "Search by example: FILE or FILE@SECONDS, the model window from SECONDS on (default 0); frames are ranked by cosine similarity to the mean of its frame embeddings. Repeat for several." };
         var top = CliOptions.Opt("--top", "Events returned per query.", 50);
         var threshold = CliOptions.Opt("--threshold", "Frames above this (calibrated probability; cosine similarity with --like) form events.", DetectionOptions.Default.Threshold);
@@ -31,24 +34,28 @@ internal static class SearchCommand
         var model = new ModelChoice();
         var command = new Command("search", "Find the best moments of described sounds in an index: file, onset, offset, max and mean probability.")
         {
-            queries, index, like, top, threshold, median, format, output, clips, context, force,
+            queries, index, cluster, like, top, threshold, median, format, output, clips, context, force,
         };
         command.Options.Add(model.Checkpoint);
         command.Options.Add(model.Config);
         command.Options.Add(model.Tokenizer);
         command.Options.Add(model.Device);
-        command.SetAction(parse => Run(new Request(parse.GetValue(queries)!, parse.GetValue(like) ?? [], parse.GetValue(index)!, parse.GetValue(top),
+        command.SetAction((parse, cancel) => Run(new Request(parse.GetValue(queries)!, parse.GetValue(like) ?? [], parse.GetValue(index), parse.GetValue(cluster), parse.GetValue(top),
             parse.GetValue(threshold), parse.GetValue(median), Enum.Parse<SearchFormat>(parse.GetValue(format)!, ignoreCase: true), parse.GetValue(output),
             parse.GetValue(clips), parse.GetValue(context), parse.GetValue(force), parse.GetValue(model.Checkpoint), parse.GetValue(model.Config),
-            parse.GetValue(model.Tokenizer), parse.GetValue(model.Device)!), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+            parse.GetValue(model.Tokenizer), parse.GetValue(model.Device)!), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel));
         return command;
     }
 
-    private sealed record Request(string[] Queries, string[] Like, string Index, int Top, double Threshold, int Median, SearchFormat Format, string? Out,
+    private sealed record Request(string[] Queries, string[] Like, string? Index, string? Cluster, int Top, double Threshold, int Median, SearchFormat Format, string? Out,
         string? Clips, double Context, bool Force, string? Checkpoint, string? Config, string? Tokenizer, string Device)
     {
         public void Validate()
         {
+            if ((Index is null) == (Cluster is null))
+            {
+                throw new FlamException("Give either --index DIR (one index) or --cluster CONN (every shard of a cluster).");
+            }
             if (Queries.Length + Like.Length == 0)
             {
                 throw new FlamException("Nothing to search for: give a query in words, or --like FILE[@SECONDS].");
@@ -64,30 +71,57 @@ internal static class SearchCommand
         }
     }
 
-    private static int Run(Request request, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> Run(Request request, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         request.Validate();
-        var settings = IndexSettings.Read(request.Index)
-            ?? throw new FlamException($"'{request.Index}' is not an index; build one with: flam index add AUDIO... --index {request.Index}");
-        var options = settings.Detection(request.Threshold, request.Median);
-        var examples = request.Like.Select(ParseExample).ToList();
         if (request.Out is not null)
         {
             AtomicFile.CheckWritable(request.Out, request.Force);
         }
-        using var reader = AudioIndexReader.Open(request.Index);
+        // A cluster's shards are read from the store its workers share; the search itself runs here.
+        var (location, readers) = request.Cluster is null
+            ? (request.Index!, OpenIndex(request.Index!))
+            : await ClusterCommand.WithClient(request.Cluster, cancel, async client =>
+            {
+                var store = await ClusterCommand.Store(client);
+                return (store, ClusterStore.OpenAll(store));
+            });
+        try
+        {
+            return Run(request, location, readers, stdout, stderr);
+        }
+        finally
+        {
+            foreach (var reader in readers) reader.Dispose();
+        }
+    }
+
+    private static List<AudioIndexReader> OpenIndex(string folder)
+    {
+        _ = IndexSettings.Read(folder) ?? throw new FlamException($"'{folder}' is not an index; build one with: flam index add AUDIO... --index {folder}");
+        return [AudioIndexReader.Open(folder)];
+    }
+
+    private static int Run(Request request, string location, List<AudioIndexReader> readers, TextWriter stdout, TextWriter stderr)
+    {
+        var settings = readers[0].Settings;
+        if (readers.FirstOrDefault(r => r.Settings.ModelId != settings.ModelId) is { } other)
+        {
+            throw new FlamException($"The shards '{readers[0].Folder}' and '{other.Folder}' were built with different models ({settings.ModelName}, {other.Settings.ModelName}); they cannot be searched together.");
+        }
+        var options = settings.Detection(request.Threshold, request.Median);
+        var examples = request.Like.Select(ParseExample).ToList();
         using var loaded = ModelChoice.Load(request.Checkpoint ?? settings.Checkpoint, request.Config ?? (request.Checkpoint is null ? settings.Config : null),
             request.Tokenizer ?? (request.Checkpoint is null ? settings.Tokenizer : null), request.Device, settings.Precision);
         if (IndexSettings.ModelIdOf(loaded.Bundle, loaded.Model, settings.Precision) != settings.ModelId)
         {
-            throw new FlamException($"The index '{request.Index}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
+            throw new FlamException($"The index '{location}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
                 "Leave out --checkpoint to use the index's own model.");
         }
-        var search = new IndexSearch(reader);
         List<SearchHit> hits;
         using (var texts = new TextQueryCache(loaded.Model, loaded.Tokenizer, warning => stderr.WriteLine("warning: " + warning)))
         {
-            hits = search.SearchTexts(request.Queries, texts, options, request.Top);
+            hits = ShardSearch.SearchTexts(readers, request.Queries, texts, options, request.Top);
         }
         if (examples.Count > 0)
         {
@@ -96,14 +130,14 @@ internal static class SearchCommand
             foreach (var (label, path, seconds) in examples)
             {
                 var direction = AudioExcerpt.ExampleDirection(path, seconds, options, encoder.Encode, settings.Dimension, decode);
-                hits.AddRange(search.Search(label, direction, search.Similarity(direction), options, request.Top));
+                hits.AddRange(ShardSearch.Search(readers, search => search.Search(label, direction, search.Similarity(direction), options, request.Top), request.Top));
             }
         }
         hits = [.. hits.OrderByDescending(h => h.Max)];
-        var text = SearchReport.Format(request.Format, settings.ModelName, request.Index, hits);
+        var text = SearchReport.Format(request.Format, settings.ModelName, location, hits);
         if (request.Clips is not null)
         {
-            ExportClips(request, reader, hits, stderr);
+            ExportClips(request, readers, hits, stderr);
         }
         if (request.Out is null)
         {
@@ -132,15 +166,15 @@ internal static class SearchCommand
     /// One WAV per hit, ranked, with <see cref="Request.Context"/> seconds around it. Every source file and clip name is
     /// checked before the first clip is written.
     /// </summary>
-    private static void ExportClips(Request request, AudioIndexReader reader, List<SearchHit> hits, TextWriter stderr)
+    private static void ExportClips(Request request, List<AudioIndexReader> readers, List<SearchHit> hits, TextWriter stderr)
     {
         var folder = request.Clips!;
         if (File.Exists(folder))
         {
             throw new FlamException($"--export-clips '{folder}' is a file, not a folder.");
         }
-        var files = reader.Files.GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var sampleRate = reader.Settings.SampleRate;
+        var files = readers.SelectMany(r => r.Files).GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var sampleRate = readers[0].Settings.SampleRate;
         var plans = new List<(string Clip, IndexedFile Source, SearchHit Hit)>();
         for (var i = 0; i < hits.Count; i++)
         {

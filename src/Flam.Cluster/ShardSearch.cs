@@ -1,0 +1,28 @@
+using Flam.Index;
+using Flam.Inference;
+
+namespace Flam.Cluster;
+
+/// <summary>
+/// Search over several shards with the answer one index of all their files gives: each shard's exact top-k per query
+/// (<see cref="IndexSearch"/>; a file's events depend on that file alone), merged in the order of a single index's search
+/// (best <see cref="SearchHit.Max"/> first, then file, then onset) and cut to k.
+/// </summary>
+public static class ShardSearch
+{
+    /// <summary>The <paramref name="top"/> best events of each distinct text query over all <paramref name="shards"/>, query after query.</summary>
+    public static List<SearchHit> SearchTexts(IReadOnlyList<AudioIndexReader> shards, IReadOnlyList<string> queries, TextQueryCache texts,
+        DetectionOptions options, int top)
+    {
+        var perShard = shards.Select(s => new IndexSearch(s).SearchTexts(queries, texts, options, top)).ToList();
+        return [.. queries.Distinct(StringComparer.Ordinal).SelectMany(q => Merge(perShard.Select(hits => hits.Where(h => h.Query == q)), top))];
+    }
+
+    /// <summary>The best events of one query by example over all shards (<paramref name="search"/>: one shard's top-k).</summary>
+    public static List<SearchHit> Search(IReadOnlyList<AudioIndexReader> shards, Func<IndexSearch, IReadOnlyList<SearchHit>> search, int top) =>
+        [.. Merge(shards.Select(s => search(new IndexSearch(s))), top)];
+
+    /// <summary>The <paramref name="top"/> best of the shards' hits of one query, in a single index's order.</summary>
+    public static IEnumerable<SearchHit> Merge(IEnumerable<IEnumerable<SearchHit>> perShard, int top) => perShard.SelectMany(h => h)
+        .OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset).Take(top);
+}

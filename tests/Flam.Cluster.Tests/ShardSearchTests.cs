@@ -1,0 +1,23 @@
+using Flam.Cluster;
+using Flam.Index;
+
+namespace Flam.Tests.Cluster;
+
+/// <summary>The merge of the shards' top-k: the order of one index's search (max descending, then file, then onset), cut to k.</summary>
+public sealed class ShardSearchTests
+{
+    private static SearchHit Hit(string file, double onset, float max) => new("q", file, onset, onset + 1, max, max / 2);
+
+    [Fact]
+    public void Merge_orders_hits_of_all_shards_as_one_index_does_and_keeps_the_top()
+    {
+        IEnumerable<SearchHit>[] shards =
+        [
+            [Hit("b.wav", 3, 0.9f), Hit("b.wav", 1, 0.5f)],
+            [Hit("a.wav", 7, 0.9f), Hit("c.wav", 0, 0.7f), Hit("a.wav", 2, 0.9f)],
+            [Hit("d.wav", 4, 0.95f)],
+        ];
+        var merged = ShardSearch.Merge(shards, 5).Select(h => $"{h.File}@{h.Onset}").ToList();
+        Assert.Equal(["d.wav@4", "a.wav@2", "a.wav@7", "b.wav@3", "c.wav@0"], merged);
+    }
+}
