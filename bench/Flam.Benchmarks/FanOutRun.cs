@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Flam.Cluster;
 using Flam.Index;
 using Flam.Inference;
 using Flam.Model;

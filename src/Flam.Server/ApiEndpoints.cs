@@ -34,11 +34,12 @@ internal static class ApiEndpoints
             ["precision"] = state.Model.Precision,
             ["index"] = index is null ? null : new JsonObject
             {
-                ["folder"] = state.Options.Index,
+                ["folder"] = index.Location,
+                ["shards"] = index.Shards.Count,
                 ["model"] = index.Settings.ModelName,
-                ["files"] = index.Files.Count,
-                ["windows"] = index.Windows,
-                ["hours"] = Math.Round(index.Files.Sum(f => (double)f.Samples) / index.Settings.SampleRate / 3600, 4),
+                ["files"] = index.Shards.Sum(s => s.Files.Count),
+                ["windows"] = index.Shards.Sum(s => s.Windows),
+                ["hours"] = Math.Round(index.Shards.Sum(s => s.Files.Sum(f => (double)f.Samples)) / index.Settings.SampleRate / 3600, 4),
                 ["storage"] = index.Settings.Storage.ToString().ToLowerInvariant(),
             },
             ["limits"] = new JsonObject

@@ -34,9 +34,10 @@ public static class FlamServer
 
     /// <summary>
     /// Builds the server (not started): <paramref name="options"/> are validated, the index (if any) is opened as last committed.
-    /// The caller owns <paramref name="model"/> and disposes the returned application before it.
+    /// The caller owns <paramref name="model"/> and disposes the returned application before it; the application owns
+    /// <paramref name="index"/> (given instead of <see cref="ServerOptions.Index"/>, e.g. a cluster's shards).
     /// </summary>
-    public static WebApplication Build(ServerOptions options, ServedModel model, SpectrogramRenderer renderer)
+    public static WebApplication Build(ServerOptions options, ServedModel model, SpectrogramRenderer renderer, ServedIndex? index = null)
     {
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -79,7 +80,7 @@ public static class FlamServer
                 c.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
         });
-        var state = new ServerState(options, model, renderer, options.Index is null ? null : AudioIndexReader.Open(options.Index));
+        var state = new ServerState(options, model, renderer, index ?? (options.Index is null ? null : ServedIndex.Open(options.Index)));
         // Created by a factory, so the container disposes it (index mappings, upload folder) with the application.
         builder.Services.AddSingleton(_ => state);
 

@@ -49,9 +49,9 @@ internal static class IndexEndpoints
         var hits = await Task.Run(() =>
         {
             using var texts = new TextQueryCache(state.Model.Model, state.Model.Tokenizer);
-            return new IndexSearch(index).SearchTexts(queries, texts, options, top ?? 50);
+            return ShardSearch.SearchTexts(index.Shards, queries, texts, options, top ?? 50);
         }, cancel);
-        return ServerState.Json(SearchReport.ToJson(index.Settings.ModelName, state.Options.Index!, [.. hits.OrderByDescending(h => h.Max)]));
+        return ServerState.Json(SearchReport.ToJson(index.Settings.ModelName, index.Location, [.. hits.OrderByDescending(h => h.Max)]));
     }
 
     private static async Task<IResult> Like(ServerState state, long file, double? t, int? top, double? threshold, int? median, CancellationToken cancel)
@@ -62,12 +62,12 @@ internal static class IndexEndpoints
             return problem;
         }
         var (index, _, options) = request;
-        if (Find(index, file) is not { } f)
+        if (index.Find(file) is not { } found)
         {
             return UnknownFile(file);
         }
         var seconds = t ?? 0;
-        var source = index.Files[f];
+        var source = found.Shard.Files[found.File];
         if (!File.Exists(source.FullPath))
         {
             return Missing(source);
@@ -76,14 +76,14 @@ internal static class IndexEndpoints
         {
             var encoder = new FrameEmbeddingEncoder(state.Model.Model);
             var direction = AudioExcerpt.ExampleDirection(source.FullPath, seconds, options, encoder.Encode, index.Settings.Dimension, new AudioDecodeOptions());
-            var search = new IndexSearch(index);
-            return search.Search(source.Path + "@" + seconds.ToString(CultureInfo.InvariantCulture), direction, search.Similarity(direction), options, top ?? 50);
+            var label = source.Path + "@" + seconds.ToString(CultureInfo.InvariantCulture);
+            return ShardSearch.Search(index.Shards, search => search.Search(label, direction, search.Similarity(direction), options, top ?? 50), top ?? 50);
         }, cancel);
-        return ServerState.Json(SearchReport.ToJson(index.Settings.ModelName, state.Options.Index!, hits));
+        return ServerState.Json(SearchReport.ToJson(index.Settings.ModelName, index.Location, hits));
     }
 
     /// <summary>The index, the queries and the detector settings of a search, or the problem with the request.</summary>
-    private static ((AudioIndexReader Index, string[] Queries, DetectionOptions Options) Value, IResult? Problem) Checked(
+    private static ((ServedIndex Index, string[] Queries, DetectionOptions Options) Value, IResult? Problem) Checked(
         ServerState state, string[] q, int? top, double? threshold, int? median)
     {
         if (state.Index is not { } index)
@@ -118,8 +118,8 @@ internal static class IndexEndpoints
         var files = new JsonArray([.. index.Files.Select(f => (JsonNode?)new JsonObject
         {
             ["id"] = f.Id,
-            ["file"] = f.Path,
-            ["duration"] = Math.Round((double)f.Samples / index.Settings.SampleRate, 6),
+            ["file"] = f.File.Path,
+            ["duration"] = Math.Round((double)f.File.Samples / index.Settings.SampleRate, 6),
         })]);
         return ServerState.Json(new JsonObject { ["files"] = files }.ToJsonString());
     }
@@ -134,7 +134,7 @@ internal static class IndexEndpoints
         var file = index.Files[f];
         return ServerState.Json(new JsonObject
         {
-            ["id"] = file.Id,
+            ["id"] = id,
             ["file"] = file.Path,
             ["duration"] = Math.Round((double)file.Samples / index.Settings.SampleRate, 6),
             ["size"] = file.Size,
@@ -165,8 +165,8 @@ internal static class IndexEndpoints
         {
             return problem;
         }
-        var (index, queries, options) = request;
-        if (Find(index, id) is not { } f)
+        var (served, queries, options) = request;
+        if (served.Find(id) is not (var index, var f))
         {
             return UnknownFile(id);
         }
@@ -199,7 +199,7 @@ internal static class IndexEndpoints
         {
             return Missing(file);
         }
-        var png = await Task.Run(() => state.Image((file.Id, w, h), () => Render(state, file.FullPath, w, h)), cancel);
+        var png = await Task.Run(() => state.Image((id, w, h), () => Render(state, file.FullPath, w, h)), cancel);
         return Results.Bytes(png, "image/png");
     }
 
@@ -214,24 +214,11 @@ internal static class IndexEndpoints
         return state.Renderer(logMel.data<float>().ToArray(), (int)logMel.shape[0], options.MelBins, (double)options.HopLength / options.SampleRate, width, height);
     }
 
-    /// <summary>The index and the position of file <paramref name="id"/> in it, or the 404 problem when either is missing.</summary>
+    /// <summary>The shard holding file <paramref name="id"/> and its position there, or the 404 problem when either is missing.</summary>
     private static (AudioIndexReader Index, int File, IResult? Problem) Lookup(ServerState state, long id) =>
         state.Index is not { } index ? (null!, -1, NoIndex())
-        : Find(index, id) is { } f ? (index, f, null)
-        : (index, -1, UnknownFile(id));
-
-    /// <summary>The position in <see cref="AudioIndexReader.Files"/> of the file with catalog id <paramref name="id"/>.</summary>
-    private static int? Find(AudioIndexReader index, long id)
-    {
-        for (var f = 0; f < index.Files.Count; f++)
-        {
-            if (index.Files[f].Id == id)
-            {
-                return f;
-            }
-        }
-        return null;
-    }
+        : index.Find(id) is var (shard, f) ? (shard, f, null)
+        : (null!, -1, UnknownFile(id));
 
     /// <summary>The media type browsers need to play a file, from its extension.</summary>
     private static string ContentType(string path) => Path.GetExtension(path).ToLowerInvariant() switch

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace Flam.Server;
 
 /// <summary>What every request of one server shares: its options, model, index and the folder uploads are decoded from.</summary>
-internal sealed class ServerState(ServerOptions options, ServedModel model, SpectrogramRenderer renderer, AudioIndexReader? index) : IDisposable
+internal sealed class ServerState(ServerOptions options, ServedModel model, SpectrogramRenderer renderer, ServedIndex? index) : IDisposable
 {
     /// <summary>Spectrogram PNGs kept at most (each a few tens of kB), so a result list's strips are drawn once.</summary>
     private const int CachedImages = 256;
@@ -19,8 +19,8 @@ internal sealed class ServerState(ServerOptions options, ServedModel model, Spec
 
     public SpectrogramRenderer Renderer { get; } = renderer;
 
-    /// <summary>The index as committed when the server started; null without <c>--index</c>.</summary>
-    public AudioIndexReader? Index { get; } = index;
+    /// <summary>The index (or a cluster's shards) as committed when the server started; null without one.</summary>
+    public ServedIndex? Index { get; } = index;
 
     /// <summary>Uploads go here while they are decoded; the folder is removed when the server stops.</summary>
     public string UploadFolder { get; } = Directory.CreateTempSubdirectory("flam-serve-").FullName;

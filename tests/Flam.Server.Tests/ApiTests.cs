@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flam.Index;
 using Flam.Server;
 
 namespace Flam.Tests.Server;
@@ -72,6 +74,45 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         Assert.Equal(cli.Out, body);
         Assert.NotEmpty(JsonDocument.Parse(body).RootElement.GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Shards_served_as_one_index_answer_as_the_single_index_does()
+    {
+        // The fixture's files split over two shards (as cluster workers write them), built like the fixture's index.
+        string[] Shard(string name, params string[] audio) => ["index", "add", .. audio, "--index", server.Temp(name), "--storage", "float32", "--hop", "5", .. ServerFixture.ModelArgs];
+        foreach (var add in new[] { Shard("shard-a", server.Audio[1]), Shard("shard-b", server.Audio[0], server.Audio[2]) })
+        {
+            var result = await ServerFixture.Cli(add);
+            Assert.True(result.Code == 0, result.Err);
+        }
+        var shards = new ServedIndex("shards", [AudioIndexReader.Open(server.Temp("shard-a")), AudioIndexReader.Open(server.Temp("shard-b"))]);
+        var (app, client) = await server.Start(ServerFixture.Options(null), shards);
+        await using var _ = app;
+        using var __ = client;
+
+        const string Query = "/api/search?q=a%20bell&q=birds%20singing&top=4&threshold=0.2";
+        var single = JsonNode.Parse(await Client.GetStringAsync(Query))!;
+        var merged = JsonNode.Parse(await client.GetStringAsync(Query))!;
+        Assert.Equal("shards", merged["index"]!.GetValue<string>());
+        Assert.NotEmpty(single["results"]!.AsArray());
+        Assert.Equal(single["results"]!.ToJsonString(), merged["results"]!.ToJsonString());
+
+        // Every file of both shards is listed once, with ids that lead to its own metadata and audio.
+        var files = JsonDocument.Parse(await client.GetStringAsync("/api/files")).RootElement.GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal(server.Audio.Order(StringComparer.Ordinal), files.Select(f => f.GetProperty("file").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(files.Count, files.Select(f => f.GetProperty("id").GetInt64()).Distinct().Count());
+        foreach (var file in files)
+        {
+            var id = file.GetProperty("id").GetInt64();
+            var meta = JsonDocument.Parse(await client.GetStringAsync($"/api/files/{id}")).RootElement;
+            Assert.Equal(file.GetProperty("file").GetString(), meta.GetProperty("file").GetString());
+            Assert.Equal(id, meta.GetProperty("id").GetInt64());
+            Assert.Equal(await File.ReadAllBytesAsync(file.GetProperty("file").GetString()!), await client.GetByteArrayAsync($"/api/files/{id}/audio"));
+        }
+        var info = JsonDocument.Parse(await client.GetStringAsync("/api/info")).RootElement.GetProperty("index");
+        Assert.Equal(2, info.GetProperty("shards").GetInt32());
+        Assert.Equal(3, info.GetProperty("files").GetInt32());
     }
 
     [Fact]

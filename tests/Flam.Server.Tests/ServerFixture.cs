@@ -70,10 +70,13 @@ public sealed class ServerFixture : IAsyncLifetime
         (App, Client) = await Start(Options(Index));
     }
 
-    /// <summary>Starts a server with <paramref name="options"/> on the fixture's model; returns it and a client for its address.</summary>
-    public async Task<(WebApplication App, HttpClient Client)> Start(ServerOptions options)
+    /// <summary>
+    /// Starts a server with <paramref name="options"/> (and <paramref name="index"/>, if given) on the fixture's model; returns
+    /// it and a client for its address.
+    /// </summary>
+    public async Task<(WebApplication App, HttpClient Client)> Start(ServerOptions options, ServedIndex? index = null)
     {
-        var app = FlamServer.Build(options, Model, SpectrogramPlot.StripPng);
+        var app = FlamServer.Build(options, Model, SpectrogramPlot.StripPng, index);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Assert.StartsWith("http://127.0.0.1:", address, StringComparison.Ordinal);

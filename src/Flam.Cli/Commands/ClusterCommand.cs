@@ -116,6 +116,14 @@ internal static class ClusterCommand
     /// <summary>The store folder the cluster's workers share.</summary>
     public static Task<string> Store(IClusterClient client) => client.GetGrain<IClusterInfoGrain>(0).Store();
 
+    /// <summary>The cluster's store and every shard in it, opened for reading (search and serve read the shards here).</summary>
+    public static Task<(string Store, List<AudioIndexReader> Shards)> OpenShards(string connection, CancellationToken cancel) =>
+        WithClient(connection, cancel, async client =>
+        {
+            var store = await Store(client);
+            return (store, ClusterStore.OpenAll(store));
+        });
+
     private static Command CreateStatus()
     {
         var connection = ConnectionOption(required: true);

@@ -81,11 +81,7 @@ internal static class SearchCommand
         // A cluster's shards are read from the store its workers share; the search itself runs here.
         var (location, readers) = request.Cluster is null
             ? (request.Index!, OpenIndex(request.Index!))
-            : await ClusterCommand.WithClient(request.Cluster, cancel, async client =>
-            {
-                var store = await ClusterCommand.Store(client);
-                return (store, ClusterStore.OpenAll(store));
-            });
+            : await ClusterCommand.OpenShards(request.Cluster, cancel);
         try
         {
             return Run(request, location, readers, stdout, stderr);

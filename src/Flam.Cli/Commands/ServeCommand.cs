@@ -16,6 +16,8 @@ internal static class ServeCommand
     public static Command Create()
     {
         var index = new Option<string?>("--index") { Description = "An index folder (built with 'flam index add') to search and play; without it only detection and live listening are served." };
+        var cluster = ClusterCommand.ConnectionOption(required: false);
+        cluster.Description = "Instead of --index: serve every shard of this cluster (PostgreSQL connection string) as one index.";
         var urls = CliOptions.Opt("--urls", "Addresses to listen on, ';'-separated. Anything but loopback needs --api-key.", ServerOptions.Default.Urls);
         var apiKey = new Option<string?>("--api-key") { Description = "Key every API and WebSocket request must carry (header X-Api-Key, or ?key=); at least 16 characters. Required off loopback." };
         var maxUpload = CliOptions.Opt("--max-upload-mb", "Largest upload to /api/detect in MB; larger ones get 413.", ServerOptions.Default.MaxUploadMegabytes);
@@ -24,7 +26,7 @@ internal static class ServeCommand
         var model = new ModelChoice();
         var command = new Command("serve", "Serve an HTTP API and a web page: search an index, inspect and play its files, detect in uploads, listen live.")
         {
-            index, urls, apiKey, maxUpload, concurrent, queued,
+            index, cluster, urls, apiKey, maxUpload, concurrent, queued,
         };
         model.AddTo(command);
         command.SetAction(async (parse, cancel) =>
@@ -38,30 +40,56 @@ internal static class ServeCommand
                 MaxConcurrentDetections = parse.GetValue(concurrent),
                 MaxQueuedDetections = parse.GetValue(queued),
             };
-            return await Run(options, parse.GetValue(model.Checkpoint), parse.GetValue(model.Config), parse.GetValue(model.Tokenizer),
+            return await Run(options, parse.GetValue(cluster), parse.GetValue(model.Checkpoint), parse.GetValue(model.Config), parse.GetValue(model.Tokenizer),
                 parse.GetValue(model.Device)!, parse.GetValue(model.Precision)!, parse.InvocationConfiguration.Output, cancel);
         });
         return command;
     }
 
-    private static async Task<int> Run(ServerOptions options, string? checkpoint, string? config, string? tokenizer, string device, string precision,
+    private static async Task<int> Run(ServerOptions options, string? cluster, string? checkpoint, string? config, string? tokenizer, string device, string precision,
         TextWriter stdout, CancellationToken cancel)
     {
         options.Validate();
+        if (cluster is not null && options.Index is not null)
+        {
+            throw new FlamException("Give either --index DIR (one index) or --cluster CONN (every shard of a cluster), not both.");
+        }
+        // A cluster's shards are read from the store its workers share and served as one index.
+        ServedIndex? shards = null;
+        if (cluster is not null)
+        {
+            var (store, readers) = await ClusterCommand.OpenShards(cluster, cancel);
+            shards = new ServedIndex(store, readers);
+        }
+        try
+        {
+            return await Run(options, shards, checkpoint, config, tokenizer, device, precision, stdout, cancel);
+        }
+        finally
+        {
+            // The server disposes it too when it was built; closing twice is harmless.
+            shards?.Dispose();
+        }
+    }
+
+    private static async Task<int> Run(ServerOptions options, ServedIndex? shards, string? checkpoint, string? config, string? tokenizer, string device,
+        string precision, TextWriter stdout, CancellationToken cancel)
+    {
         // With an index, its own model (as 'flam search' does): text queries must land in the space its frames were stored in.
-        var settings = options.Index is null ? null : IndexSettings.Read(options.Index)
-            ?? throw new FlamException($"'{options.Index}' is not an index; build one with: flam index add AUDIO... --index {options.Index}");
+        var location = shards?.Location ?? options.Index;
+        var settings = shards?.Settings ?? (options.Index is null ? null : IndexSettings.Read(options.Index)
+            ?? throw new FlamException($"'{options.Index}' is not an index; build one with: flam index add AUDIO... --index {options.Index}"));
         using var loaded = settings is null
             ? ModelChoice.Load(checkpoint, config, tokenizer, device, precision)
             : ModelChoice.Load(checkpoint ?? settings.Checkpoint, config ?? (checkpoint is null ? settings.Config : null),
                 tokenizer ?? (checkpoint is null ? settings.Tokenizer : null), device, settings.Precision);
         if (settings is not null && IndexSettings.ModelIdOf(loaded.Bundle, loaded.Model, settings.Precision) != settings.ModelId)
         {
-            throw new FlamException($"The index '{options.Index}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
+            throw new FlamException($"The index '{location}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
                 "Leave out --checkpoint to use the index's own model.");
         }
         var served = new ServedModel(loaded.Bundle.Name, loaded.Model, loaded.Tokenizer, loaded.Precision);
-        await using var app = FlamServer.Build(options, served, SpectrogramPlot.StripPng);
+        await using var app = FlamServer.Build(options, served, SpectrogramPlot.StripPng, shards);
         try
         {
             await app.StartAsync(cancel);
@@ -70,7 +98,7 @@ internal static class ServeCommand
         {
             throw new FlamException($"Cannot listen on {options.Urls}: {e.Message}", e);
         }
-        stdout.WriteLine($"flam serve: listening on {string.Join(", ", app.Urls)} (model {served.Name}{(settings is null ? "" : $", index {options.Index}")}); Ctrl+C stops");
+        stdout.WriteLine($"flam serve: listening on {string.Join(", ", app.Urls)} (model {served.Name}{(settings is null ? "" : $", index {location}")}); Ctrl+C stops");
         try
         {
             // The host stops on Ctrl+C and SIGTERM (its console lifetime); the command's token is the other way out.

@@ -1,7 +1,6 @@
-using Flam.Cluster;
 using Flam.Index;
 
-namespace Flam.Tests.Cluster;
+namespace Flam.Tests.Index;
 
 /// <summary>The merge of the shards' top-k: the order of one index's search (max descending, then file, then onset), cut to k.</summary>
 public sealed class ShardSearchTests

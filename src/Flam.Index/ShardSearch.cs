@@ -1,7 +1,6 @@
-using Flam.Index;
 using Flam.Inference;
 
-namespace Flam.Cluster;
+namespace Flam.Index;
 
 /// <summary>
 /// Search over several shards with the answer one index of all their files gives: each shard's exact top-k per query
