@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Flam.Index;
 using Flam.Model;
 using Flam.Model.Text;
 using Flam.Runtime;
@@ -38,7 +39,6 @@ internal sealed class ModelChoice
         command.Options.Add(Precision);
     }
 
-    /// <summary>Whether the user named a model (else the shipped default, or what an index recorded, is used).</summary>
     /// <summary>
     /// Resolves and loads a model (<see cref="ModelBundle.Resolve"/>: the shipped default without a checkpoint) on
     /// <paramref name="device"/> with audio precision <paramref name="precision"/> (fp32, bf16 or auto).
@@ -58,5 +58,24 @@ internal sealed class ModelChoice
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Loads the model to query the index at <paramref name="location"/> with (as <c>flam search</c> and <c>flam serve</c>
+    /// do): the index's own model and precision unless a checkpoint is named, and a named one must be that model, since
+    /// text queries have to land in the space the frames were stored in.
+    /// </summary>
+    /// <exception cref="FlamException">The named checkpoint is another model than the index's.</exception>
+    public static LoadedModel LoadForIndex(IndexSettings settings, string location, string? checkpoint, string? config, string? tokenizer, string device)
+    {
+        var loaded = Load(checkpoint ?? settings.Checkpoint, config ?? (checkpoint is null ? settings.Config : null),
+            tokenizer ?? (checkpoint is null ? settings.Tokenizer : null), device, settings.Precision);
+        if (IndexSettings.ModelIdOf(loaded.Bundle, loaded.Model, settings.Precision) != settings.ModelId)
+        {
+            loaded.Dispose();
+            throw new FlamException($"The index '{location}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
+                "Leave out --checkpoint to use the index's own model.");
+        }
+        return loaded;
     }
 }

@@ -24,7 +24,7 @@ public static class ClusterStore
     }
 
     /// <summary>Opens every shard as last committed (never waiting for a worker); the caller disposes them.</summary>
-    /// <exception cref="FlamException">No shard yet, or a shard cannot be read.</exception>
+    /// <exception cref="FlamException">No shard yet, a shard cannot be read, or the shards hold different models.</exception>
     public static List<AudioIndexReader> OpenAll(string store)
     {
         var shards = Shards(store);
@@ -36,6 +36,7 @@ public static class ClusterStore
         try
         {
             foreach (var shard in shards) readers.Add(AudioIndexReader.Open(shard));
+            ShardSearch.RequireOneModel(readers);
             return readers;
         }
         catch

@@ -21,6 +21,17 @@ public static class ShardSearch
     public static List<SearchHit> Search(IReadOnlyList<AudioIndexReader> shards, Func<IndexSearch, IReadOnlyList<SearchHit>> search, int top) =>
         [.. Merge(shards.Select(s => search(new IndexSearch(s))), top)];
 
+    /// <summary>Refuses shards built with different models: their frames live in different spaces, so one query cannot rank them together.</summary>
+    /// <exception cref="FlamException">Two shards' model ids differ.</exception>
+    public static void RequireOneModel(IReadOnlyList<AudioIndexReader> shards)
+    {
+        var first = shards[0];
+        if (shards.FirstOrDefault(s => s.Settings.ModelId != first.Settings.ModelId) is { } other)
+        {
+            throw new FlamException($"The shards '{first.Folder}' and '{other.Folder}' were built with different models ({first.Settings.ModelName}, {other.Settings.ModelName}); they cannot be searched together.");
+        }
+    }
+
     /// <summary>The <paramref name="top"/> best of the shards' hits of one query, in a single index's order.</summary>
     public static IEnumerable<SearchHit> Merge(IEnumerable<IEnumerable<SearchHit>> perShard, int top) => perShard.SelectMany(h => h)
         .OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset).Take(top);

@@ -19,4 +19,19 @@ public sealed class ShardSearchTests
         var merged = ShardSearch.Merge(shards, 5).Select(h => $"{h.File}@{h.Onset}").ToList();
         Assert.Equal(["d.wav@4", "a.wav@2", "a.wav@7", "b.wav@3", "c.wav@0"], merged);
     }
+
+    [Fact]
+    public void Shards_of_different_models_are_refused_and_shards_of_one_model_pass()
+    {
+        using var temp = FixturePaths.NewTempDirectory();
+        var clip = IndexTestData.WriteClip(temp["clip.wav"], 12, seed: 1);
+        IndexTestData.Add(temp["a"], IndexTestData.Settings(), clip);
+        IndexTestData.Add(temp["b"], IndexTestData.Settings(), clip);
+        IndexTestData.Add(temp["c"], IndexTestData.Settings(modelId: "other-model"), clip);
+        using AudioIndexReader a = AudioIndexReader.Open(temp["a"]), b = AudioIndexReader.Open(temp["b"]), c = AudioIndexReader.Open(temp["c"]);
+
+        ShardSearch.RequireOneModel([a, b]);
+        var mixed = Assert.Throws<FlamException>(() => ShardSearch.RequireOneModel([a, b, c]));
+        Assert.Contains($"The shards '{a.Folder}' and '{c.Folder}' were built with different models", mixed.Message);
+    }
 }

@@ -101,19 +101,9 @@ internal static class SearchCommand
     private static int Run(Request request, string location, List<AudioIndexReader> readers, TextWriter stdout, TextWriter stderr)
     {
         var settings = readers[0].Settings;
-        if (readers.FirstOrDefault(r => r.Settings.ModelId != settings.ModelId) is { } other)
-        {
-            throw new FlamException($"The shards '{readers[0].Folder}' and '{other.Folder}' were built with different models ({settings.ModelName}, {other.Settings.ModelName}); they cannot be searched together.");
-        }
         var options = settings.Detection(request.Threshold, request.Median);
         var examples = request.Like.Select(ParseExample).ToList();
-        using var loaded = ModelChoice.Load(request.Checkpoint ?? settings.Checkpoint, request.Config ?? (request.Checkpoint is null ? settings.Config : null),
-            request.Tokenizer ?? (request.Checkpoint is null ? settings.Tokenizer : null), request.Device, settings.Precision);
-        if (IndexSettings.ModelIdOf(loaded.Bundle, loaded.Model, settings.Precision) != settings.ModelId)
-        {
-            throw new FlamException($"The index '{location}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
-                "Leave out --checkpoint to use the index's own model.");
-        }
+        using var loaded = ModelChoice.LoadForIndex(settings, location, request.Checkpoint, request.Config, request.Tokenizer, request.Device);
         List<SearchHit> hits;
         using (var texts = new TextQueryCache(loaded.Model, loaded.Tokenizer, warning => stderr.WriteLine("warning: " + warning)))
         {

@@ -81,13 +81,7 @@ internal static class ServeCommand
             ?? throw new FlamException($"'{options.Index}' is not an index; build one with: flam index add AUDIO... --index {options.Index}"));
         using var loaded = settings is null
             ? ModelChoice.Load(checkpoint, config, tokenizer, device, precision)
-            : ModelChoice.Load(checkpoint ?? settings.Checkpoint, config ?? (checkpoint is null ? settings.Config : null),
-                tokenizer ?? (checkpoint is null ? settings.Tokenizer : null), device, settings.Precision);
-        if (settings is not null && IndexSettings.ModelIdOf(loaded.Bundle, loaded.Model, settings.Precision) != settings.ModelId)
-        {
-            throw new FlamException($"The index '{location}' was built with model {settings.ModelName} (id {settings.ModelId}); {loaded.Bundle.Name} is another model. " +
-                "Leave out --checkpoint to use the index's own model.");
-        }
+            : ModelChoice.LoadForIndex(settings, location!, checkpoint, config, tokenizer, device);
         var served = new ServedModel(loaded.Bundle.Name, loaded.Model, loaded.Tokenizer, loaded.Precision);
         await using var app = FlamServer.Build(options, served, SpectrogramPlot.StripPng, shards);
         try
