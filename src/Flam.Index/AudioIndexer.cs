@@ -146,6 +146,9 @@ public sealed class AudioIndexer : IDisposable
         return new SegmentWriter(folder, current.Id, current.Windows, layout.FrameBytesPerWindow, layout.KeyBytesPerWindow);
     }
 
+    /// <summary>Why a pipe or other stream is not indexed (every planner of an index gives this reason).</summary>
+    public const string StreamRefused = "a stream cannot be indexed (search reads the file again to cut clips); save it to a file first";
+
     /// <summary>
     /// Sorts <paramref name="inputs"/> into new or changed (by size and time, then content hash), touched, unchanged and
     /// failed files, and finds indexed files below <paramref name="givenPaths"/> that no longer exist.
@@ -162,7 +165,7 @@ public sealed class AudioIndexer : IDisposable
         {
             if (PipeInput.IsStream(input.Path))
             {
-                failed.Add((input, "a stream cannot be indexed (search reads the file again to cut clips); save it to a file first"));
+                failed.Add((input, StreamRefused));
                 continue;
             }
             var full = Path.GetFullPath(input.Path);

@@ -37,7 +37,7 @@ internal static class ClusterAdd
             {
                 if (PipeInput.IsStream(input.Path))
                 {
-                    failures.Add((input.Path, "a stream cannot be indexed (search reads the file again to cut clips); save it to a file first"));
+                    failures.Add((input.Path, AudioIndexer.StreamRefused));
                     continue;
                 }
                 var info = new FileInfo(Path.GetFullPath(input.Path));
