@@ -18,7 +18,15 @@ public sealed class AudioIndexReader : IDisposable
         var starts = new long[files.Count + 1];
         for (var f = 0; f < files.Count; f++) starts[f + 1] = starts[f] + files[f].Windows;
         WindowStarts = starts;
+        _fileOfWindow = new(() =>
+        {
+            var fileOf = new int[starts[^1]];
+            for (var f = 0; f < files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], files[f].Windows);
+            return fileOf;
+        });
     }
+
+    private readonly Lazy<int[]> _fileOfWindow;
 
     /// <summary>The index folder.</summary>
     public string Folder { get; }
@@ -36,6 +44,9 @@ public sealed class AudioIndexReader : IDisposable
 
     /// <summary>Global number of each file's first window (and the total at the end): windows are numbered file after file.</summary>
     internal long[] WindowStarts { get; }
+
+    /// <summary>The file (position in <see cref="Files"/>) of each global window number; made once per reader, not per search.</summary>
+    internal int[] FileOfWindow => _fileOfWindow.Value;
 
     /// <summary>Opens the index in <paramref name="folder"/> as last committed.</summary>
     /// <exception cref="FlamException">No index there, or a segment is missing or shorter than the index says.</exception>

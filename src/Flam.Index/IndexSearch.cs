@@ -86,10 +86,16 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// scored from the stored records as <paramref name="score"/> of its cosine with <paramref name="direction"/> — what
     /// <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/> gives with the network's scorer, without it.
     /// </summary>
-    public IReadOnlyList<SearchHit> Search(string query, float[] direction, CosineScore score, DetectionOptions options, int top, out SearchStatistics statistics) =>
-        Search(query, direction, new RangeScorer(index, direction, score, options, query), options, top, out statistics);
+    public IReadOnlyList<SearchHit> Search(string query, float[] direction, CosineScore score, DetectionOptions options, int top, out SearchStatistics statistics)
+    {
+        var read = new ReadCosines(index.Layout.FramesPerWindow);
+        return Search(query, direction, new RangeScorer(index, direction, score, options, query, read), options, top, read, out statistics);
+    }
 
-    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, out SearchStatistics statistics)
+    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, out SearchStatistics statistics) =>
+        Search(query, direction, scorer, options, top, new ReadCosines(index.Layout.FramesPerWindow), out statistics);
+
+    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, ReadCosines cosines, out SearchStatistics statistics)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         var layout = index.Layout;
@@ -99,7 +105,8 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         }
         var total = index.Windows;
         var starts = index.WindowStarts;
-        var norm = MathF.Sqrt(VectorCodec.DotFloat(direction, direction));
+        // Cosines with the unit direction rank frames as dot products with the direction do.
+        var prepared = layout.Frames.Prepare(direction);
 
         // Upper bounds of every window's best frame, best first.
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -108,15 +115,14 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         {
             for (var w = 0; w < index.Files[f].Windows; w++)
             {
-                bounds[starts[f] + w] = layout.UpperBound(index.Key(f, w), direction, norm);
+                bounds[starts[f] + w] = layout.UpperBound(index.Key(f, w), prepared.Unit, 1f);
             }
         });
         var order = new BestFirstOrder(bounds);
         var bounding = watch.Elapsed;
         var reading = TimeSpan.Zero;
 
-        var fileOf = new int[total];
-        for (var f = 0; f < index.Files.Count; f++) Array.Fill(fileOf, f, (int)starts[f], index.Files[f].Windows);
+        var fileOf = index.FileOfWindow;
 
         var read = new List<(int Window, float Value)>(); // every window whose frames were read, with its best frame
         var hits = new List<SearchHit>();
@@ -139,11 +145,14 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
                 // does not wait on thousands of small blocks.
                 var block = order.Windows(next, (int)Math.Min(Math.Clamp(read.Count / 8, ReadBlock, 16 * ReadBlock), total - next)).ToArray();
                 var values = new float[block.Length];
+                var frameCosines = new float[block.Length * layout.FramesPerWindow];
                 Parallel.For(0, block.Length, i =>
                 {
                     var f = fileOf[block[i]];
-                    values[i] = layout.Frames.MaxDot(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, direction);
+                    values[i] = layout.Frames.Cosines(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, prepared,
+                        frameCosines.AsSpan(i * layout.FramesPerWindow, layout.FramesPerWindow));
                 });
+                cosines.Add(block, frameCosines);
                 next += block.Length;
                 for (var i = 0; i < block.Length; i++)
                 {
@@ -224,4 +233,31 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         }
         return scores;
     };
+}
+
+/// <summary>
+/// The frame cosines a search computed while looking for the best windows (window number of the reader's order → its
+/// frames' cosines), so scoring those windows again does not recompute them.
+/// </summary>
+internal sealed class ReadCosines(int framesPerWindow)
+{
+    private readonly Dictionary<long, (float[] Values, int Offset)> _windows = [];
+
+    /// <summary>Records the cosines of <paramref name="windows"/>, <c>frames</c> values each, in order.</summary>
+    public void Add(ReadOnlySpan<int> windows, float[] values)
+    {
+        for (var i = 0; i < windows.Length; i++) _windows[windows[i]] = (values, i * framesPerWindow);
+    }
+
+    /// <summary>The cosines of window <paramref name="window"/> if they were read.</summary>
+    public bool TryGet(long window, out ReadOnlySpan<float> cosines)
+    {
+        if (_windows.TryGetValue(window, out var at))
+        {
+            cosines = at.Values.AsSpan(at.Offset, framesPerWindow);
+            return true;
+        }
+        cosines = default;
+        return false;
+    }
 }

@@ -22,8 +22,8 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
     }
 
     /// <summary>Scores ranges straight from the stored records: each frame's cosine with <paramref name="direction"/>, through <paramref name="score"/>.</summary>
-    public RangeScorer(AudioIndexReader index, float[] direction, CosineScore score, DetectionOptions options, string query)
-        : this(index, Stored(index, direction, score), options, query)
+    public RangeScorer(AudioIndexReader index, float[] direction, CosineScore score, DetectionOptions options, string query, ReadCosines? read = null)
+        : this(index, Stored(index, direction, score, read), options, query)
     {
     }
 
@@ -40,12 +40,12 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
         return score(embeddings, windows);
     }
 
-    internal static Scores Stored(AudioIndexReader index, float[] direction, CosineScore score)
+    internal static Scores Stored(AudioIndexReader index, float[] direction, CosineScore score, ReadCosines? read = null)
     {
-        var norm = MathF.Max(MathF.Sqrt(VectorCodec.DotFloat(direction, direction)), 1e-12f);
-        var unit = direction.Select(x => x / norm).ToArray();
         var codec = index.Layout.Frames;
+        var prepared = codec.Prepare(direction);
         var frames = index.Layout.FramesPerWindow;
+        var starts = index.WindowStarts;
         return (ranges, windows) =>
         {
             var where = new (int File, int Window)[windows];
@@ -55,14 +55,17 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
                 for (var w = a; w < b; w++) where[offset++] = (file, w);
             }
             var scores = new float[windows, 1, frames];
-            Parallel.For(0, windows, w =>
+            Parallel.For(0, windows, () => new float[frames], (w, _, cosines) =>
             {
-                var records = index.Frames(where[w].File, where[w].Window, 1);
-                for (var k = 0; k < frames; k++)
+                var (file, window) = where[w];
+                if (read is null || !read.TryGet(starts[file] + window, out var known))
                 {
-                    scores[w, 0, k] = score.Of(codec.Cosine(records.Slice(k * codec.RecordBytes, codec.RecordBytes), unit));
+                    codec.Cosines(index.Frames(file, window, 1), frames, prepared, cosines);
+                    known = cosines;
                 }
-            });
+                for (var k = 0; k < frames; k++) scores[w, 0, k] = score.Of(known[k]);
+                return cosines;
+            }, _ => { });
             return scores;
         };
     }

@@ -217,7 +217,55 @@ public sealed class IndexSearchTests
         var decoded = new float[512];
         codec.Decode(record, decoded);
         Assert.Equal(1.0, Math.Sqrt(decoded.Sum(x => (double)x * x)), 5);
-        Assert.Equal(v.Zip(decoded, (a, b) => (double)a * b).Sum(), codec.Dot(record, v), 4);
+        Assert.Equal(v.Zip(decoded, (a, b) => (double)a * b).Sum(), codec.Cosine(record, v), 4);
         Assert.True(v.Zip(decoded, (a, b) => Math.Abs(a - b)).Max() < 0.01);
+    }
+
+    /// <summary>The fixed-point cosine kernel (SIMD where the CPU has it) against its naive twin, over lengths that use every code path.</summary>
+    [Theory]
+    [InlineData(512)]
+    [InlineData(1024)]
+    [InlineData(100)]
+    [InlineData(7)]
+    public void Fixed_point_cosines_of_int8_records_equal_the_float_cosines(int dimension)
+    {
+        var codec = new VectorCodec(VectorStorage.Int8, dimension);
+        var random = new Random(dimension);
+        float[] Unit() => [.. Enumerable.Range(0, dimension).Select(_ => (float)(random.NextDouble() - 0.5))];
+        const int records = 9;
+        var bytes = new byte[records * codec.RecordBytes];
+        for (var r = 0; r < records; r++)
+        {
+            var v = Unit();
+            var norm = MathF.Sqrt(v.Sum(x => x * x));
+            codec.Encode([.. v.Select(x => x / norm)], bytes.AsSpan(r * codec.RecordBytes, codec.RecordBytes));
+        }
+        for (var q = 0; q < 5; q++)
+        {
+            var direction = Unit().Select(x => 3 * x).ToArray();
+            var prepared = codec.Prepare(direction);
+            var cosines = new float[records];
+            var best = codec.Cosines(bytes, records, prepared, cosines);
+            var unit = direction.Select(x => x / MathF.Sqrt(direction.Sum(y => y * y))).ToArray();
+            for (var r = 0; r < records; r++)
+            {
+                var codes = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(bytes.AsSpan(r * codec.RecordBytes, codec.RecordBytes)).ToArray();
+                // Naive twin: the exact integer sums of the kernel, and the float cosine it stands for.
+                long dot = 0;
+                var squares = 0;
+                for (var i = 0; i < dimension; i++)
+                {
+                    dot += codes[i] * prepared.Fixed[i];
+                    squares += codes[i] * codes[i];
+                }
+                Assert.Equal(dot, VectorCodec.DotFixed(codes, prepared.Fixed, out var kernelSquares));
+                Assert.Equal(squares, kernelSquares);
+                var exact = codes.Zip(unit, (c, x) => (double)c * x).Sum() / Math.Sqrt(squares);
+                // The query's rounding to steps moves each product by at most |code|·step/2.
+                var bound = codes.Sum(c => Math.Abs(c)) * prepared.FixedStep / 2 / Math.Sqrt(squares) + 1e-6;
+                Assert.True(Math.Abs(exact - cosines[r]) <= bound, $"record {r}: {cosines[r]} vs {exact}, bound {bound}");
+            }
+            Assert.Equal(cosines.Max(), best);
+        }
     }
 }

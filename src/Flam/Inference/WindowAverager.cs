@@ -10,8 +10,11 @@ namespace Flam.Inference;
 /// <param name="queries">The queries, in the order of the scores' second dimension.</param>
 public sealed class WindowAverager(DetectionOptions options, IReadOnlyList<string> queries)
 {
-    private readonly List<double[]> _sums = []; // per frame of the recording: sum over covering windows, per query
-    private readonly List<int> _counts = [];
+    // Per frame of the recording (frame-major, one value per query): sum over covering windows, and their count. Flat
+    // arrays grown by doubling: a search averages hundreds of thousands of frames per query.
+    private double[] _sums = [];
+    private int[] _counts = [];
+    private int _covered; // frames 0 .. _covered − 1 have slots
 
     /// <summary>
     /// Adds windows starting at frames <paramref name="firstFrames"/> with scores <c>[windows, queries, frames]</c>
@@ -20,28 +23,36 @@ public sealed class WindowAverager(DetectionOptions options, IReadOnlyList<strin
     public void Add(IReadOnlyList<long> firstFrames, float[,,] scores)
     {
         var frames = options.FramesPerWindow;
-        if (scores.GetLength(0) != firstFrames.Count || scores.GetLength(1) != queries.Count || scores.GetLength(2) != frames)
+        var count = queries.Count;
+        if (scores.GetLength(0) != firstFrames.Count || scores.GetLength(1) != count || scores.GetLength(2) != frames)
         {
             throw new InvalidOperationException(
-                $"The scorer returned [{scores.GetLength(0)}, {scores.GetLength(1)}, {scores.GetLength(2)}] for {firstFrames.Count} windows, {queries.Count} queries and {frames} frames per window.");
+                $"The scorer returned [{scores.GetLength(0)}, {scores.GetLength(1)}, {scores.GetLength(2)}] for {firstFrames.Count} windows, {count} queries and {frames} frames per window.");
         }
         for (var w = 0; w < firstFrames.Count; w++)
         {
             var first = (int)firstFrames[w];
+            Cover(first + frames);
             for (var k = 0; k < frames; k++)
             {
-                while (_sums.Count <= first + k)
-                {
-                    _sums.Add(new double[queries.Count]);
-                    _counts.Add(0);
-                }
                 _counts[first + k]++;
-                for (var q = 0; q < queries.Count; q++)
+                for (var q = 0; q < count; q++)
                 {
-                    _sums[first + k][q] += scores[w, q, k];
+                    _sums[((first + k) * count) + q] += scores[w, q, k];
                 }
             }
         }
+    }
+
+    private void Cover(int frames)
+    {
+        if (frames > _counts.Length)
+        {
+            var size = Math.Max(frames, 2 * _counts.Length);
+            Array.Resize(ref _counts, size);
+            Array.Resize(ref _sums, size * queries.Count);
+        }
+        _covered = Math.Max(_covered, frames);
     }
 
     /// <summary>
@@ -75,11 +86,11 @@ public sealed class WindowAverager(DetectionOptions options, IReadOnlyList<strin
         var probabilities = new float[to - from];
         for (var t = from; t < to; t++)
         {
-            if (t >= _counts.Count || _counts[t] == 0)
+            if (t >= _covered || _counts[t] == 0)
             {
                 throw new InvalidOperationException($"Frame {t} of '{source}' is covered by no window.");
             }
-            probabilities[t - from] = (float)(_sums[t][query] / _counts[t]);
+            probabilities[t - from] = (float)(_sums[(t * queries.Count) + query] / _counts[t]);
             if (!float.IsFinite(probabilities[t - from]))
             {
                 // Only broken weights do this (the network maps any finite audio, silence included, to finite values).
