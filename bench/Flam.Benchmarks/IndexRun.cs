@@ -46,7 +46,15 @@ internal static class IndexRun
                     Enum.Parse<VectorStorage>(Arg("--storage") ?? "int8", ignoreCase: true), (int)Number("--seed", 1));
                 return 0;
             case "query":
-                Query(Arg("--index") ?? throw new ArgumentException("--index DIR"), (int)Number("--repeat", 3), (int)Number("--top", 100), args.Contains("--baseline"));
+                Query(Arg("--index") ?? throw new ArgumentException("--index DIR"), (int)Number("--repeat", 3), (int)Number("--top", 100), args.Contains("--baseline"),
+                    args.Contains("--exact"), (int)Number("--probe", IndexSearch.DefaultProbeWindows));
+                return 0;
+            case "cluster":
+                Cluster(Arg("--index") ?? throw new ArgumentException("--index DIR"), (long)Number("--minimum-windows", 18_000));
+                return 0;
+            case "probe-recall":
+                ProbeRecall(Arg("--index") ?? throw new ArgumentException("--index DIR"), (int)Number("--top", 100),
+                    (Arg("--probe") ?? "1024,4096,16384").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray());
                 return 0;
             case "recall":
                 Recall(Arg("--exact") ?? throw new ArgumentException("--exact DIR"), Arg("--compact") ?? throw new ArgumentException("--compact DIR"), (int)Number("--top", 100));
@@ -62,7 +70,7 @@ internal static class IndexRun
                 Profile(Arg("--file"), (int)Number("--batch", 4), (int)Number("--repeat", 3), args.Contains("--bf16"));
                 return 0;
             default:
-                Console.Error.WriteLine("usage: index synth|query|recall|encode ... (see IndexRun.cs)");
+                Console.Error.WriteLine("usage: index synth|cluster|query|probe-recall|recall|encode|detect|profile ... (see IndexRun.cs)");
                 return 1;
         }
     }
@@ -125,6 +133,59 @@ internal static class IndexRun
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{files} files, {files * WindowsPerFile / 360.0:0.#} h, {storage}: written in {watch.Elapsed.TotalSeconds:0.0} s"));
+        // What 'flam index add' does at the end of a run.
+        watch.Restart();
+        indexer.UpdateClusters(Console.Error.WriteLine);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"clusters updated in {watch.Elapsed.TotalSeconds:0.0} s"));
+    }
+
+    /// <summary>Clusters an index built before clustering existed, as the next <c>flam index add</c> would.</summary>
+    private static void Cluster(string folder, long minimumWindows)
+    {
+        var (bundle, model, _) = LoadDefault();
+        using var __ = model;
+        var stored = IndexSummary.Read(folder);
+        VectorStorage storage;
+        using (var reader = AudioIndexReader.Open(folder)) storage = reader.Settings.Storage;
+        var settings = IndexSettings.For(bundle, model, "fp32", IndexOptions.Default with { Storage = storage }, defaultModel: true);
+        var watch = Stopwatch.StartNew();
+        using var indexer = AudioIndexer.Open(folder, settings, storageChosen: true, hopChosen: false, Console.Error.WriteLine);
+        indexer.UpdateClusters(Console.Error.WriteLine, minimumWindows);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{folder} ({stored.Seconds / 3600:0.#} h): clusters updated in {watch.Elapsed.TotalSeconds:0.0} s"));
+    }
+
+    /// <summary>Top-K recall and cost of the clustered search against the exact one on the same index, for several probe sizes.</summary>
+    private static void ProbeRecall(string folder, int top, int[] probes)
+    {
+        var (_, model, tokenizer) = LoadDefault();
+        using var __ = model;
+        using var reader = AudioIndexReader.Open(folder);
+        using var cache = new TextQueryCache(model, tokenizer);
+        var options = reader.Settings.Detection(0.5, 3);
+        var exact = Queries.ToDictionary(q => q, q =>
+        {
+            var (scale, bias) = cache.Calibration(q);
+            return new IndexSearch(reader, exact: true).Search(q, cache.Embedding(q), CosineScore.Calibrated(scale, bias), options, top, out _);
+        });
+        foreach (var probe in probes)
+        {
+            double found = 0, total = 0, read = 0, milliseconds = 0;
+            foreach (var query in Queries)
+            {
+                var (scale, bias) = cache.Calibration(query);
+                var watch = Stopwatch.StartNew();
+                var actual = new IndexSearch(reader, probeWindows: probe).Search(query, cache.Embedding(query), CosineScore.Calibrated(scale, bias), options, top, out var statistics);
+                milliseconds += watch.Elapsed.TotalMilliseconds;
+                read += statistics.WindowsRead;
+                foreach (var e in exact[query])
+                {
+                    total++;
+                    if (actual.Any(a => a.File == e.File && a.Onset == e.Onset && a.Offset == e.Offset)) found++;
+                }
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"probe {probe,6}: top-{top} recall {found / Math.Max(1, total):0.0000} ({found}/{total} events over {Queries.Length} queries), windows read {read / Queries.Length:0} of {reader.Windows} per query, {milliseconds / Queries.Length:0.0} ms per query (wall)"));
+        }
     }
 
     private static float[] Normalize(Span<float> v)
@@ -136,7 +197,7 @@ internal static class IndexRun
         return v.ToArray();
     }
 
-    private static void Query(string folder, int repeat, int top, bool baseline)
+    private static void Query(string folder, int repeat, int top, bool baseline, bool exact, int probe)
     {
         var (_, model, tokenizer) = LoadDefault();
         using var __ = model;
@@ -145,7 +206,7 @@ internal static class IndexRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{folder}: {summary.Files} files, {summary.Seconds / 3600:0.#} h, {summary.BytesOnDisk / 1e6:0.#} MB ({summary.BytesOnDisk / 1e6 / (summary.Seconds / 3600):0.0000} MB/h)"));
         var options = reader.Settings.Detection(0.5, 3);
-        var search = new IndexSearch(reader);
+        var search = new IndexSearch(reader, exact: exact, probeWindows: probe);
         var process = Process.GetCurrentProcess();
         // CPU time (all threads) per query as well as wall time: on a loaded machine it shows the work done, not the wait.
         var cpus = new List<double>();

@@ -27,6 +27,31 @@ public sealed class AudioIndexReader : IDisposable
     }
 
     private readonly Lazy<int[]> _fileOfWindow;
+    private ClusterLists? _clusters;
+    private bool _clustersRead;
+    private readonly Lock _clustersLock = new();
+
+    /// <summary>
+    /// The index's clusters with their windows (<see cref="FrameClusters"/>), read on first use; null when the index is
+    /// not clustered (small, or made before clustering).
+    /// </summary>
+    internal ClusterLists? Clusters
+    {
+        get
+        {
+            lock (_clustersLock)
+            {
+                if (!_clustersRead)
+                {
+                    using var catalog = IndexCatalog.Open(Folder, write: false);
+                    var (centroids, trained, assigned) = catalog.Clusters();
+                    _clusters = centroids is null ? null : new ClusterLists(new FrameClusters(Settings.Dimension, centroids, trained), Files, WindowStarts, assigned);
+                    _clustersRead = true;
+                }
+                return _clusters;
+            }
+        }
+    }
 
     /// <summary>The index folder.</summary>
     public string Folder { get; }
@@ -90,6 +115,8 @@ public sealed class AudioIndexReader : IDisposable
 
     public void Dispose()
     {
+        // Idempotent, as IDisposable asks: a mapping released twice would throw.
         foreach (var segment in _segments.Values) segment.Dispose();
+        _segments.Clear();
     }
 }

@@ -395,6 +395,72 @@ public sealed class AudioIndexer : IDisposable
         _writer = new SegmentWriter(_folder, segment, first, _layout.FrameBytesPerWindow, _layout.KeyBytesPerWindow);
     }
 
+    /// <summary>
+    /// Keeps the first stage of search (<see cref="FrameClusters"/>) up to date after files were added: once the index
+    /// holds <see cref="FrameClusters.MinimumWindows"/> windows its frames are clustered (again, with more clusters, each
+    /// time it has grown <see cref="FrameClusters.RetrainGrowth"/>-fold), and every file not yet assigned is, committed a
+    /// few files at a time. A run killed meanwhile leaves files unassigned, which search reads in full until the next run.
+    /// </summary>
+    /// <param name="note">Told what is done (training, files assigned).</param>
+    /// <param name="minimumWindows">Windows from which an index is clustered (tests lower it).</param>
+    public void UpdateClusters(Action<string> note, long minimumWindows = FrameClusters.MinimumWindows)
+    {
+        var (centroids, trained, assigned) = _catalog.Clusters();
+        var d = Settings.Dimension;
+        var clusters = centroids is null ? null : new FrameClusters(d, centroids, trained);
+        if (_files.Count == 0 || (clusters is null && _files.Values.Sum(f => (long)f.Windows) < minimumWindows))
+        {
+            return;
+        }
+        using var reader = AudioIndexReader.Open(_folder);
+        if (clusters is null || reader.Windows >= FrameClusters.RetrainGrowth * clusters.TrainedWindows)
+        {
+            var count = FrameClusters.CountFor(reader.Windows);
+            var sample = SampleFrames(reader, FrameClusters.SampleFor(count), seed: 1);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            clusters = FrameClusters.Train(sample, d, count, reader.Windows, seed: 1);
+            _catalog.InTransaction(t => _catalog.WriteClusters(t, clusters.Centroids, reader.Windows));
+            assigned = [];
+            note(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"clustered the index's frames for search: {clusters.Count} clusters from {sample.Length / d} frames in {watch.Elapsed.TotalSeconds:0.#} s"));
+        }
+        var pending = reader.Files.Select((file, position) => (file, position)).Where(f => !assigned.ContainsKey(f.file.Id)).ToList();
+        const int perTransaction = 16;
+        for (var start = 0; start < pending.Count; start += perTransaction)
+        {
+            var batch = pending.Skip(start).Take(perTransaction).Select(f => (f.file.Id, Blob: clusters.Assign(reader.Embeddings(f.position), f.file.Windows, reader.Settings.FramesPerWindow))).ToList();
+            _catalog.InTransaction(t =>
+            {
+                foreach (var (id, blob) in batch) _catalog.WriteWindowClusters(t, id, blob);
+            });
+        }
+        if (pending.Count > 0)
+        {
+            note($"assigned {pending.Count} file(s) to the index's {clusters.Count} clusters");
+        }
+    }
+
+    /// <summary><paramref name="count"/> frames (or all) drawn at random from the whole index, decoded: <c>count × d</c> values.</summary>
+    private static float[] SampleFrames(AudioIndexReader reader, int count, int seed)
+    {
+        var frames = reader.Settings.FramesPerWindow;
+        var total = reader.Windows * frames;
+        var d = reader.Settings.Dimension;
+        var random = new Random(seed);
+        var picks = total <= count ? Enumerable.Range(0, (int)total).Select(i => (long)i).ToArray()
+            : Enumerable.Range(0, count).Select(_ => random.NextInt64(total)).Distinct().Order().ToArray();
+        var sample = new float[picks.Length * d];
+        var codec = reader.Layout.Frames;
+        for (var i = 0; i < picks.Length; i++)
+        {
+            var window = (int)(picks[i] / frames);
+            var file = reader.FileOfWindow[window];
+            var records = reader.Frames(file, (int)(window - reader.WindowStarts[file]), 1);
+            codec.Decode(records.Slice((int)(picks[i] % frames) * codec.RecordBytes, codec.RecordBytes), sample.AsSpan(i * d, d));
+        }
+        return sample;
+    }
+
     /// <summary>Folds the write-ahead log into the database, closes the segment and releases the lock.</summary>
     public void Dispose()
     {

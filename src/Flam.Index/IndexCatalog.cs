@@ -57,6 +57,8 @@ internal sealed class IndexCatalog : IDisposable
                         id INTEGER PRIMARY KEY, path TEXT NOT NULL, full_path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
                         modified INTEGER NOT NULL, sha256 TEXT NOT NULL, samples INTEGER NOT NULL, segment INTEGER NOT NULL,
                         first_window INTEGER NOT NULL, windows INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS clusters(id INTEGER PRIMARY KEY CHECK (id = 1), trained_windows INTEGER NOT NULL, centroids BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS window_clusters(file INTEGER PRIMARY KEY, clusters BLOB NOT NULL);
                     """);
             }
             else
@@ -191,8 +193,57 @@ internal sealed class IndexCatalog : IDisposable
     public void SetSegmentWindows(SqliteTransaction transaction, int segment, long windows) =>
         Run(transaction, "INSERT INTO segments(id, windows) VALUES ($id, $w) ON CONFLICT(id) DO UPDATE SET windows = $w", ("$id", segment), ("$w", windows));
 
-    public void DeleteFile(SqliteTransaction transaction, string fullPath) =>
+    public void DeleteFile(SqliteTransaction transaction, string fullPath)
+    {
+        Run(transaction, "DELETE FROM window_clusters WHERE file IN (SELECT id FROM files WHERE full_path = $p)", ("$p", fullPath));
         Run(transaction, "DELETE FROM files WHERE full_path = $p", ("$p", fullPath));
+    }
+
+    /// <summary>
+    /// The clusters of the index's frames (<see cref="FrameClusters"/>: centroids and the windows they were trained on)
+    /// and the cluster blob of every assigned file (by file id), read together; no centroids when the index is not clustered.
+    /// </summary>
+    public (byte[]? Centroids, long TrainedWindows, Dictionary<long, byte[]> Assigned) Clusters() => Guard(() =>
+    {
+        byte[]? centroids = null;
+        long trained = 0;
+        var assigned = new Dictionary<long, byte[]>();
+        InTransaction(_ =>
+        {
+            using var exists = _connection.CreateCommand();
+            exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('clusters', 'window_clusters')";
+            if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) < 2)
+            {
+                return; // made before indexes were clustered, and not written since
+            }
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT trained_windows, centroids FROM clusters WHERE id = 1";
+            using (var reader = command.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    return;
+                }
+                trained = reader.GetInt64(0);
+                centroids = (byte[])reader.GetValue(1);
+            }
+            command.CommandText = "SELECT file, clusters FROM window_clusters";
+            using var rows = command.ExecuteReader();
+            while (rows.Read()) assigned[rows.GetInt64(0)] = (byte[])rows.GetValue(1);
+        });
+        return (centroids, trained, assigned);
+    });
+
+    /// <summary>Stores new centroids; every file's assignment to the old ones is dropped in the same transaction.</summary>
+    public void WriteClusters(SqliteTransaction transaction, byte[] centroids, long trainedWindows)
+    {
+        Run(transaction, "DELETE FROM window_clusters");
+        Run(transaction, "INSERT OR REPLACE INTO clusters(id, trained_windows, centroids) VALUES (1, $t, $c)", ("$t", trainedWindows), ("$c", centroids));
+    }
+
+    /// <summary>Stores the cluster blob of file <paramref name="fileId"/>.</summary>
+    public void WriteWindowClusters(SqliteTransaction transaction, long fileId, byte[] clusters) =>
+        Run(transaction, "INSERT OR REPLACE INTO window_clusters(file, clusters) VALUES ($f, $c)", ("$f", fileId), ("$c", clusters));
 
     public void InsertFile(SqliteTransaction transaction, IndexedFile file) =>
         Run(transaction, """

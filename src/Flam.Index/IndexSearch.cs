@@ -50,28 +50,40 @@ public sealed class CosineScore
 /// <param name="WindowsRead">Windows whose frames were read to find the best ones.</param>
 /// <param name="WindowsScored">Windows scored exactly (around the candidates).</param>
 /// <param name="Rounds">Candidate rounds (each four times the previous candidates).</param>
-/// <param name="Bounding">Time spent computing and ordering the window bounds.</param>
+/// <param name="Bounding">Time spent ordering the windows to read: their bounds, or the ranking of the clusters.</param>
 /// <param name="Reading">Time spent finding the best frame of the windows read.</param>
 /// <param name="Scoring">Time spent scoring the ranges around the candidates and cutting events.</param>
 public sealed record SearchStatistics(long WindowsRead, int WindowsScored, int Rounds, TimeSpan Bounding, TimeSpan Reading, TimeSpan Scoring);
 
 /// <summary>
-/// Finds the best events of a query in an index, exactly as the detector would from the stored embeddings.
-/// The query is a direction in the frame space (a text embedding, or an example's); a frame's score rises with its dot
-/// product with it (the calibrated probability is increasing in the cosine), so:
-/// (1) windows are ranked best-first by an upper bound of their best frame (the window keys of <see cref="IndexLayout"/>),
-/// and the frames of a window are read only while its bound can still beat the K-th best frame found;
-/// (2) every file holding one of the K best windows is scored exactly, window by window (<see cref="WindowScorer"/>),
-/// averaged, median-filtered and cut into events as <c>flam detect</c> does (<see cref="WindowAverager"/>);
-/// (3) windows outside those files score at most what the K-th window does, so once <c>top</c> events score at least
-/// that, no better event is left; else K grows fourfold and the search goes on.
+/// Finds the best events of a query in an index as the detector would from the stored embeddings. The query is a
+/// direction in the frame space (a text embedding, or an example's); a frame's score rises with its cosine with it (the
+/// calibrated probability is increasing in the cosine), so a search finds the windows with the best frames, then scores
+/// the files around the K best of them exactly:
+/// (1) <b>which windows are read</b>. An index of <see cref="FrameClusters.MinimumWindows"/> windows or more is clustered
+/// (<see cref="FrameClusters"/>): the windows listed under the clusters whose centroids are nearest the query are read,
+/// at least <c>probeWindows</c> of them — approximate, its recall against the exact search is measured by
+/// <c>bench index recall</c>. A smaller index (or <c>exact</c>) ranks all windows best-first by an upper bound of their best
+/// frame (the window keys of <see cref="IndexLayout"/>) and reads a window only while its bound can still beat the K-th
+/// best frame found — exact;
+/// (2) the windows around each of the K best windows read are scored exactly, window by window (<see cref="RangeScorer"/>),
+/// averaged, median-filtered and cut into events as <c>flam detect</c> does (<see cref="WindowAverager"/>), so every event
+/// reported has the detector's times and probabilities;
+/// (3) windows outside those ranges score at most what the K-th window does, so once <c>top</c> events score at least
+/// that, no better event is left among the windows read; else K (and the windows read) grow fourfold.
 /// </summary>
 /// <param name="index">The index to search.</param>
 /// <param name="firstCandidates">Candidate windows of the first round (at least twice <c>top</c>); more make a second round rarer.</param>
-public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = IndexSearch.DefaultFirstCandidates)
+/// <param name="exact">Read by the exact bounds even when the index is clustered.</param>
+/// <param name="probeWindows">Windows of the nearest clusters read in the first round of a clustered search.</param>
+public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = IndexSearch.DefaultFirstCandidates, bool exact = false,
+    int probeWindows = IndexSearch.DefaultProbeWindows)
 {
     /// <summary>Default candidate windows of the first round.</summary>
     public const int DefaultFirstCandidates = 64;
+
+    /// <summary>Default windows read from the nearest clusters in a clustered search's first round.</summary>
+    public const int DefaultProbeWindows = 4096;
 
     /// <summary>The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>.</summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top) =>
@@ -79,7 +91,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 
     /// <summary>As <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/>, also telling what was read.</summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics) =>
-        Search(query, direction, new RangeScorer(index, score, options, query), options, top, out statistics);
+        Search(query, direction, new RangeScorer(index, score, options, query), options, top, new ReadCosines(index.Layout.FramesPerWindow), out statistics);
 
     /// <summary>
     /// The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>, each frame
@@ -92,41 +104,26 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         return Search(query, direction, new RangeScorer(index, direction, score, options, query, read), options, top, read, out statistics);
     }
 
-    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, out SearchStatistics statistics) =>
-        Search(query, direction, scorer, options, top, new ReadCosines(index.Layout.FramesPerWindow), out statistics);
-
     private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, ReadCosines cosines, out SearchStatistics statistics)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        var layout = index.Layout;
-        if (direction.Length != layout.Dimension)
+        if (direction.Length != index.Layout.Dimension)
         {
-            throw new ArgumentException($"The query has {direction.Length} values; the index stores {layout.Dimension}.", nameof(direction));
+            throw new ArgumentException($"The query has {direction.Length} values; the index stores {index.Layout.Dimension}.", nameof(direction));
         }
-        var total = index.Windows;
-        var starts = index.WindowStarts;
         // Cosines with the unit direction rank frames as dot products with the direction do.
-        var prepared = layout.Frames.Prepare(direction);
-
-        // Upper bounds of every window's best frame, best first.
+        var prepared = index.Layout.Frames.Prepare(direction);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var bounds = new float[total];
-        Parallel.For(0, index.Files.Count, f =>
-        {
-            for (var w = 0; w < index.Files[f].Windows; w++)
-            {
-                bounds[starts[f] + w] = layout.UpperBound(index.Key(f, w), prepared.Unit, 1f);
-            }
-        });
-        var order = new BestFirstOrder(bounds);
-        var bounding = watch.Elapsed;
+        IWindowSource source = !exact && index.Clusters is { } clusters
+            ? new NearestClusters(clusters, prepared, (int)index.Windows, probeWindows)
+            : new BestBounds(index, prepared);
+        var ordering = watch.Elapsed;
         var reading = TimeSpan.Zero;
-
         var fileOf = index.FileOfWindow;
+        var starts = index.WindowStarts;
 
         var read = new List<(int Window, float Value)>(); // every window whose frames were read, with its best frame
         var hits = new List<SearchHit>();
-        var next = 0;
         var rounds = 0;
         for (var candidates = Math.Max(firstCandidates, 2 * top); ; candidates *= 4)
         {
@@ -138,22 +135,11 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
                 best.Enqueue(window, value);
                 if (best.Count > candidates) best.Dequeue();
             }
-            while (next < total && !(best.Count >= candidates && order.Bound(next) <= PeekPriority(best)))
+            // Blocks of windows read in parallel; blocks grow with what was read (an eighth of it), so a search reading
+            // much of a large index does not wait on thousands of small blocks.
+            while (source.Next(best.Count >= candidates ? PeekPriority(best) : float.NegativeInfinity, Math.Clamp(read.Count / 8, ReadBlock, 16 * ReadBlock), rounds) is { Length: > 0 } block)
             {
-                // A block of windows at a time, read in parallel; reading a few past the stopping point costs less than
-                // waiting. Blocks grow with what was read (an eighth of it), so a search reading much of a large index
-                // does not wait on thousands of small blocks.
-                var block = order.Windows(next, (int)Math.Min(Math.Clamp(read.Count / 8, ReadBlock, 16 * ReadBlock), total - next)).ToArray();
-                var values = new float[block.Length];
-                var frameCosines = new float[block.Length * layout.FramesPerWindow];
-                Parallel.For(0, block.Length, i =>
-                {
-                    var f = fileOf[block[i]];
-                    values[i] = layout.Frames.Cosines(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, prepared,
-                        frameCosines.AsSpan(i * layout.FramesPerWindow, layout.FramesPerWindow));
-                });
-                cosines.Add(block, frameCosines);
-                next += block.Length;
+                var values = ReadWindows(block, prepared, cosines);
                 for (var i = 0; i < block.Length; i++)
                 {
                     read.Add((block[i], values[i]));
@@ -161,29 +147,138 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
                     if (best.Count > candidates) best.Dequeue();
                 }
             }
-            // Fewer than K windows in all: every window is a candidate, every file is scored.
-            var complete = best.Count < candidates;
-            var kth = best.Count > 0 ? PeekElement(best) : -1;
+            // Fewer than K windows read in all: every one is a candidate.
+            var kth = best.Count >= candidates ? PeekElement(best) : -1;
             reading += watch.Elapsed - roundStart;
             scorer.Score(best.UnorderedItems.Select(item => (fileOf[item.Element], (int)(item.Element - starts[fileOf[item.Element]]))));
             hits = [.. scorer.Hits().OrderByDescending(h => h.Max).ThenBy(h => h.File, StringComparer.Ordinal).ThenBy(h => h.Onset)];
-            if (complete || kth < 0)
+            if (kth < 0 ? source.Exhausted : source.Exhausted && read.Count <= candidates)
             {
                 break;
             }
-            // Every window not yet scored reaches at most what the K-th best window reaches.
-            var bound = scorer.WindowMax(fileOf[kth], (int)(kth - starts[fileOf[kth]]));
-            if (bound <= options.Threshold || hits.Count(h => h.Max >= bound) >= top)
+            if (kth >= 0)
             {
-                break;
+                // Every window read but not scored reaches at most what the K-th best window reaches.
+                var bound = scorer.WindowMax(fileOf[kth], (int)(kth - starts[fileOf[kth]]));
+                if (bound <= options.Threshold || hits.Count(h => h.Max >= bound) >= top)
+                {
+                    break;
+                }
             }
         }
-        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds, bounding, reading, watch.Elapsed - bounding - reading);
+        statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds, ordering, reading, watch.Elapsed - ordering - reading);
         return hits.Take(top).ToList();
+    }
+
+    /// <summary>The best frame cosine of each window of <paramref name="block"/> (global numbers), computed in parallel; all frames' cosines are kept in <paramref name="cosines"/>.</summary>
+    private float[] ReadWindows(int[] block, CodecQuery prepared, ReadCosines cosines)
+    {
+        var layout = index.Layout;
+        var fileOf = index.FileOfWindow;
+        var starts = index.WindowStarts;
+        var values = new float[block.Length];
+        var frameCosines = new float[block.Length * layout.FramesPerWindow];
+        Parallel.For(0, block.Length, i =>
+        {
+            var f = fileOf[block[i]];
+            values[i] = layout.Frames.Cosines(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, prepared,
+                frameCosines.AsSpan(i * layout.FramesPerWindow, layout.FramesPerWindow));
+        });
+        cosines.Add(block, frameCosines);
+        return values;
     }
 
     /// <summary>Windows whose best frame is computed together, at least.</summary>
     private const int ReadBlock = 256;
+
+    /// <summary>Which windows a search reads, block after block.</summary>
+    private interface IWindowSource
+    {
+        /// <summary>
+        /// The next windows to read, or none when nothing left can beat <paramref name="kthBest"/> (the K-th best frame
+        /// cosine read so far, −∞ before K windows were read) in round <paramref name="round"/>.
+        /// </summary>
+        int[] Next(float kthBest, int blockSize, int round);
+
+        /// <summary>Every window has been read.</summary>
+        bool Exhausted { get; }
+    }
+
+    /// <summary>The exact order: every window's upper bound from its key, best first; reading stops where no bound beats the K-th best frame.</summary>
+    private sealed class BestBounds : IWindowSource
+    {
+        private readonly BestFirstOrder _order;
+        private int _next;
+
+        public BestBounds(AudioIndexReader index, CodecQuery prepared)
+        {
+            var bounds = new float[index.Windows];
+            var starts = index.WindowStarts;
+            Parallel.For(0, index.Files.Count, f =>
+            {
+                for (var w = 0; w < index.Files[f].Windows; w++)
+                {
+                    bounds[starts[f] + w] = index.Layout.UpperBound(index.Key(f, w), prepared.Unit, 1f);
+                }
+            });
+            _order = new BestFirstOrder(bounds);
+        }
+
+        public bool Exhausted => _next >= _order.Count;
+
+        public int[] Next(float kthBest, int blockSize, int round)
+        {
+            if (Exhausted || _order.Bound(_next) <= kthBest)
+            {
+                return [];
+            }
+            var block = _order.Windows(_next, Math.Min(blockSize, _order.Count - _next)).ToArray();
+            _next += block.Length;
+            return block;
+        }
+    }
+
+    /// <summary>
+    /// The clustered order: windows of files not yet assigned to clusters, then the windows of the clusters nearest the
+    /// query, cluster after cluster, until <c>probeWindows</c> × 4^(round − 1) windows were read.
+    /// </summary>
+    private sealed class NearestClusters(ClusterLists clusters, CodecQuery prepared, int windows, int probeWindows) : IWindowSource
+    {
+        private readonly int[] _ranked = clusters.Clusters.Rank(prepared);
+        private readonly bool[] _seen = new bool[windows];
+        private int _nextCluster;
+        private int _given;
+        private bool _unassignedGiven;
+
+        public bool Exhausted => _nextCluster >= _ranked.Length && _unassignedGiven;
+
+        public int[] Next(float kthBest, int blockSize, int round)
+        {
+            var budget = (long)probeWindows << (2 * Math.Min(round - 1, 15));
+            var block = new List<int>();
+            if (!_unassignedGiven)
+            {
+                _unassignedGiven = true;
+                foreach (var w in clusters.Unassigned) Take(w);
+            }
+            while (block.Count < blockSize && _given + block.Count < budget && _nextCluster < _ranked.Length)
+            {
+                foreach (var w in clusters.Windows(_ranked[_nextCluster])) Take(w);
+                _nextCluster++;
+            }
+            _given += block.Count;
+            return [.. block];
+
+            void Take(int w)
+            {
+                if (!_seen[w])
+                {
+                    _seen[w] = true;
+                    block.Add(w);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// What <c>flam search</c> finds for text queries: the <paramref name="top"/> best events of each distinct query, each

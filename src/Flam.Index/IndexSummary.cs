@@ -10,7 +10,8 @@ namespace Flam.Index;
 /// <param name="UnusedWindows">Windows kept in segments for files removed or re-indexed since (space a rebuild would free).</param>
 /// <param name="BytesOnDisk">Bytes of every file in the index folder.</param>
 /// <param name="State">"ok", or what is wrong or going on.</param>
-public sealed record IndexSummary(IndexSettings Settings, int Files, double Seconds, long Windows, long UnusedWindows, long BytesOnDisk, string State)
+/// <param name="FirstStage">How a search picks the windows it reads: by exact bounds, or from the nearest clusters (<see cref="FrameClusters"/>).</param>
+public sealed record IndexSummary(IndexSettings Settings, int Files, double Seconds, long Windows, long UnusedWindows, long BytesOnDisk, string State, string FirstStage)
 {
     /// <summary>Reads the summary of the index in <paramref name="folder"/> without mapping its segments (so a damaged index is described, not refused).</summary>
     public static IndexSummary Read(string folder)
@@ -58,8 +59,12 @@ public sealed record IndexSummary(IndexSettings Settings, int Files, double Seco
         }
         var bytes = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         var windows = files.Sum(f => (long)f.Windows);
+        var (centroids, trained, assigned) = catalog.Clusters();
+        var firstStage = centroids is null
+            ? $"exact window bounds (an index of {FrameClusters.MinimumWindows} windows or more is clustered)"
+            : $"{centroids.Length / settings.Dimension} clusters trained on {trained} windows; {files.Count(f => assigned.ContainsKey(f.Id))} of {files.Count} files assigned";
         return new IndexSummary(settings, files.Count, files.Sum(f => (double)f.Samples) / settings.SampleRate, windows,
-            segments.Sum(s => s.Windows) - windows, bytes, problems.Count == 0 ? "ok" : string.Join("; ", problems));
+            segments.Sum(s => s.Windows) - windows, bytes, problems.Count == 0 ? "ok" : string.Join("; ", problems), firstStage);
     }
 
     private static bool IsHeld(string lockPath)

@@ -9,17 +9,20 @@ namespace Flam.Index;
 /// </summary>
 public static class ShardSearch
 {
-    /// <summary>The <paramref name="top"/> best events of each distinct text query over all <paramref name="shards"/>, query after query.</summary>
+    /// <summary>
+    /// The <paramref name="top"/> best events of each distinct text query over all <paramref name="shards"/>, query after
+    /// query; <paramref name="exact"/> reads by the exact bounds even in clustered shards (<see cref="IndexSearch"/>).
+    /// </summary>
     public static List<SearchHit> SearchTexts(IReadOnlyList<AudioIndexReader> shards, IReadOnlyList<string> queries, TextQueryCache texts,
-        DetectionOptions options, int top)
+        DetectionOptions options, int top, bool exact = false)
     {
-        var perShard = shards.Select(s => new IndexSearch(s).SearchTexts(queries, texts, options, top)).ToList();
+        var perShard = shards.Select(s => new IndexSearch(s, exact: exact).SearchTexts(queries, texts, options, top)).ToList();
         return [.. queries.Distinct(StringComparer.Ordinal).SelectMany(q => Merge(perShard.Select(hits => hits.Where(h => h.Query == q)), top))];
     }
 
     /// <summary>The best events of one query by example over all shards (<paramref name="search"/>: one shard's top-k).</summary>
-    public static List<SearchHit> Search(IReadOnlyList<AudioIndexReader> shards, Func<IndexSearch, IReadOnlyList<SearchHit>> search, int top) =>
-        [.. Merge(shards.Select(s => search(new IndexSearch(s))), top)];
+    public static List<SearchHit> Search(IReadOnlyList<AudioIndexReader> shards, Func<IndexSearch, IReadOnlyList<SearchHit>> search, int top, bool exact = false) =>
+        [.. Merge(shards.Select(s => search(new IndexSearch(s, exact: exact))), top)];
 
     /// <summary>Refuses shards built with different models: their frames live in different spaces, so one query cannot rank them together.</summary>
     /// <exception cref="FlamException">Two shards' model ids differ.</exception>

@@ -118,6 +118,7 @@ internal static class IndexCommand
                 secondsDone: (n, done) => report(Name(n), starts[n] + Math.Min(done, weights[n])));
             return indexed;
         });
+        indexer.UpdateClusters(stderr.WriteLine);
         var failed = failures.Count > 0 ? $", {failures.Count} failed" : "";
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{folder}: indexed {indexed} file(s) ({seconds / 3600:0.###} h), {plan.Unchanged + plan.Touched.Count} unchanged, {plan.Removed.Count} removed{failed}"));
@@ -163,6 +164,7 @@ internal static class IndexCommand
                 storage:  {s.Storage.ToString().ToLowerInvariant()}, d = {s.Dimension}, {s.FramesPerWindow} frames of {s.FrameSeconds:0.####} s per {s.WindowSeconds:0.###} s window, hop {s.HopSeconds:0.###} s
                 size:     {megabytes:0.###} MB on disk{(hours > 0 ? $" ({megabytes / hours:0.##} MB per hour)" : "")}
                 unused:   {summary.UnusedWindows} windows of removed or re-indexed files
+                search:   {summary.FirstStage}
                 state:    {summary.State}
                 """));
             return 0;

@@ -31,10 +31,11 @@ internal static class SearchCommand
         var clips = new Option<string?>("--export-clips") { Description = "Cut each hit, with --context seconds around it, into a WAV file in this folder (created if missing)." };
         var context = CliOptions.Opt("--context", "Seconds of audio kept before and after each exported clip.", 1.0);
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing output files and clips." };
+        var exact = new Option<bool>("--exact") { Description = "Read every window that could hold a better event, also in a clustered index (50 h or more), whose search otherwise reads the windows of the clusters nearest the query." };
         var model = new ModelChoice();
         var command = new Command("search", "Find the best moments of described sounds in an index: file, onset, offset, max and mean probability.")
         {
-            queries, index, cluster, like, top, threshold, median, format, output, clips, context, force,
+            queries, index, cluster, like, top, threshold, median, format, output, clips, context, force, exact,
         };
         command.Options.Add(model.Checkpoint);
         command.Options.Add(model.Config);
@@ -42,13 +43,13 @@ internal static class SearchCommand
         command.Options.Add(model.Device);
         command.SetAction((parse, cancel) => Run(new Request(parse.GetValue(queries)!, parse.GetValue(like) ?? [], parse.GetValue(index), parse.GetValue(cluster), parse.GetValue(top),
             parse.GetValue(threshold), parse.GetValue(median), Enum.Parse<SearchFormat>(parse.GetValue(format)!, ignoreCase: true), parse.GetValue(output),
-            parse.GetValue(clips), parse.GetValue(context), parse.GetValue(force), parse.GetValue(model.Checkpoint), parse.GetValue(model.Config),
+            parse.GetValue(clips), parse.GetValue(context), parse.GetValue(force), parse.GetValue(exact), parse.GetValue(model.Checkpoint), parse.GetValue(model.Config),
             parse.GetValue(model.Tokenizer), parse.GetValue(model.Device)!), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel));
         return command;
     }
 
     private sealed record Request(string[] Queries, string[] Like, string? Index, string? Cluster, int Top, double Threshold, int Median, SearchFormat Format, string? Out,
-        string? Clips, double Context, bool Force, string? Checkpoint, string? Config, string? Tokenizer, string Device)
+        string? Clips, double Context, bool Force, bool Exact, string? Checkpoint, string? Config, string? Tokenizer, string Device)
     {
         public void Validate()
         {
@@ -107,7 +108,7 @@ internal static class SearchCommand
         List<SearchHit> hits;
         using (var texts = new TextQueryCache(loaded.Model, loaded.Tokenizer, warning => stderr.WriteLine("warning: " + warning)))
         {
-            hits = ShardSearch.SearchTexts(readers, request.Queries, texts, options, request.Top);
+            hits = ShardSearch.SearchTexts(readers, request.Queries, texts, options, request.Top, request.Exact);
         }
         if (examples.Count > 0)
         {
@@ -116,7 +117,7 @@ internal static class SearchCommand
             foreach (var (label, path, seconds) in examples)
             {
                 var direction = AudioExcerpt.ExampleDirection(path, seconds, options, encoder.Encode, settings.Dimension, decode);
-                hits.AddRange(ShardSearch.Search(readers, search => search.Search(label, direction, search.Similarity(direction), options, request.Top), request.Top));
+                hits.AddRange(ShardSearch.Search(readers, search => search.Search(label, direction, search.Similarity(direction), options, request.Top), request.Top, request.Exact));
             }
         }
         hits = [.. hits.OrderByDescending(h => h.Max)];
