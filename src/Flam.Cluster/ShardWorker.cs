@@ -71,6 +71,8 @@ public sealed class ShardWorker(string store, string name, ShardEncoderFactory l
             }
             var decode = new AudioDecodeOptions(Warning: message => log($"warning: {path}: {message}"));
             var record = indexer.Add(file, encoder.Encode, model.WindowBatchSize, decode);
+            // The shard's first stage of search, as 'index add' keeps it (nothing below 50 h; one file's assignment above).
+            indexer.UpdateClusters(note => log($"{Name}: {note}"));
             return Outcome(FileState.Indexed, (double)record.Samples / indexer.Settings.SampleRate);
         }
         catch (FlamException e)

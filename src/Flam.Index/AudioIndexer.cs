@@ -405,7 +405,7 @@ public sealed class AudioIndexer : IDisposable
     /// <param name="minimumWindows">Windows from which an index is clustered (tests lower it).</param>
     public void UpdateClusters(Action<string> note, long minimumWindows = FrameClusters.MinimumWindows)
     {
-        var (centroids, trained, assigned) = _catalog.Clusters();
+        var (centroids, trained, assigned) = _catalog.Clusters(blobs: false);
         var d = Settings.Dimension;
         var clusters = centroids is null ? null : new FrameClusters(d, centroids, trained);
         if (_files.Count == 0 || (clusters is null && _files.Values.Sum(f => (long)f.Windows) < minimumWindows))

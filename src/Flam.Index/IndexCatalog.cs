@@ -201,9 +201,10 @@ internal sealed class IndexCatalog : IDisposable
 
     /// <summary>
     /// The clusters of the index's frames (<see cref="FrameClusters"/>: centroids and the windows they were trained on)
-    /// and the cluster blob of every assigned file (by file id), read together; no centroids when the index is not clustered.
+    /// and the cluster blob of every assigned file (by file id; empty blobs unless <paramref name="blobs"/>), read
+    /// together; no centroids when the index is not clustered.
     /// </summary>
-    public (byte[]? Centroids, long TrainedWindows, Dictionary<long, byte[]> Assigned) Clusters() => Guard(() =>
+    public (byte[]? Centroids, long TrainedWindows, Dictionary<long, byte[]> Assigned) Clusters(bool blobs = true) => Guard(() =>
     {
         byte[]? centroids = null;
         long trained = 0;
@@ -227,9 +228,9 @@ internal sealed class IndexCatalog : IDisposable
                 trained = reader.GetInt64(0);
                 centroids = (byte[])reader.GetValue(1);
             }
-            command.CommandText = "SELECT file, clusters FROM window_clusters";
+            command.CommandText = blobs ? "SELECT file, clusters FROM window_clusters" : "SELECT file FROM window_clusters";
             using var rows = command.ExecuteReader();
-            while (rows.Read()) assigned[rows.GetInt64(0)] = (byte[])rows.GetValue(1);
+            while (rows.Read()) assigned[rows.GetInt64(0)] = blobs ? (byte[])rows.GetValue(1) : [];
         });
         return (centroids, trained, assigned);
     });

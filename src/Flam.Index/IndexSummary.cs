@@ -59,7 +59,7 @@ public sealed record IndexSummary(IndexSettings Settings, int Files, double Seco
         }
         var bytes = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         var windows = files.Sum(f => (long)f.Windows);
-        var (centroids, trained, assigned) = catalog.Clusters();
+        var (centroids, trained, assigned) = catalog.Clusters(blobs: false);
         var firstStage = centroids is null
             ? $"exact window bounds (an index of {FrameClusters.MinimumWindows} windows or more is clustered)"
             : $"{centroids.Length / settings.Dimension} clusters trained on {trained} windows; {files.Count(f => assigned.ContainsKey(f.Id))} of {files.Count} files assigned";
