@@ -91,7 +91,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 
     /// <summary>As <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/>, also telling what was read.</summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics) =>
-        Search(query, direction, new RangeScorer(index, score, options, query), options, top, new ReadCosines(index.Layout.FramesPerWindow), out statistics);
+        Search(query, direction, new RangeScorer(index, score, options, query), options, top, new WindowCosines(index.Layout.FramesPerWindow), out statistics);
 
     /// <summary>
     /// The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>, each frame
@@ -100,11 +100,11 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// </summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, CosineScore score, DetectionOptions options, int top, out SearchStatistics statistics)
     {
-        var read = new ReadCosines(index.Layout.FramesPerWindow);
+        var read = new WindowCosines(index.Layout.FramesPerWindow);
         return Search(query, direction, new RangeScorer(index, direction, score, options, query, read), options, top, read, out statistics);
     }
 
-    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, ReadCosines cosines, out SearchStatistics statistics)
+    private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, WindowCosines cosines, out SearchStatistics statistics)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         if (direction.Length != index.Layout.Dimension)
@@ -171,7 +171,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     }
 
     /// <summary>The best frame cosine of each window of <paramref name="block"/> (global numbers), computed in parallel; all frames' cosines are kept in <paramref name="cosines"/>.</summary>
-    private float[] ReadWindows(int[] block, CodecQuery prepared, ReadCosines cosines)
+    private float[] ReadWindows(int[] block, CodecQuery prepared, WindowCosines cosines)
     {
         var layout = index.Layout;
         var fileOf = index.FileOfWindow;
@@ -331,10 +331,11 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 }
 
 /// <summary>
-/// The frame cosines a search computed while looking for the best windows (window number of the reader's order → its
-/// frames' cosines), so scoring those windows again does not recompute them.
+/// The frame cosines a search computed (global window number → its frames' cosines with the query): those of the windows
+/// read to find the best ones, and those of the windows scored around them, so no window's frames are read twice.
+/// Written between parallel loops, read concurrently within them.
 /// </summary>
-internal sealed class ReadCosines(int framesPerWindow)
+internal sealed class WindowCosines(int framesPerWindow)
 {
     private readonly Dictionary<long, (float[] Values, int Offset)> _windows = [];
 
@@ -344,7 +345,10 @@ internal sealed class ReadCosines(int framesPerWindow)
         for (var i = 0; i < windows.Length; i++) _windows[windows[i]] = (values, i * framesPerWindow);
     }
 
-    /// <summary>The cosines of window <paramref name="window"/> if they were read.</summary>
+    /// <summary>Whether the cosines of window <paramref name="window"/> are known.</summary>
+    public bool Contains(long window) => _windows.ContainsKey(window);
+
+    /// <summary>The cosines of window <paramref name="window"/> if they are known.</summary>
     public bool TryGet(long window, out ReadOnlySpan<float> cosines)
     {
         if (_windows.TryGetValue(window, out var at))

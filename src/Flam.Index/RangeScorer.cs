@@ -22,8 +22,8 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
     }
 
     /// <summary>Scores ranges straight from the stored records: each frame's cosine with <paramref name="direction"/>, through <paramref name="score"/>.</summary>
-    public RangeScorer(AudioIndexReader index, float[] direction, CosineScore score, DetectionOptions options, string query, ReadCosines? read = null)
-        : this(index, Stored(index, direction, score, read), options, query)
+    public RangeScorer(AudioIndexReader index, float[] direction, CosineScore score, DetectionOptions options, string query, WindowCosines? known = null)
+        : this(index, Stored(index, direction, score, known), options, query)
     {
     }
 
@@ -40,32 +40,37 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
         return score(embeddings, windows);
     }
 
-    internal static Scores Stored(AudioIndexReader index, float[] direction, CosineScore score, ReadCosines? read = null)
+    internal static Scores Stored(AudioIndexReader index, float[] direction, CosineScore score, WindowCosines? known = null)
     {
         var codec = index.Layout.Frames;
         var prepared = codec.Prepare(direction);
         var frames = index.Layout.FramesPerWindow;
         var starts = index.WindowStarts;
+        var fileOf = index.FileOfWindow;
+        var cosines = known ?? new WindowCosines(frames);
         return (ranges, windows) =>
         {
-            var where = new (int File, int Window)[windows];
+            var where = new int[windows]; // global window numbers
             var offset = 0;
             foreach (var (file, a, b) in ranges)
             {
-                for (var w = a; w < b; w++) where[offset++] = (file, w);
+                for (var w = a; w < b; w++) where[offset++] = (int)(starts[file] + w);
             }
-            var scores = new float[windows, 1, frames];
-            Parallel.For(0, windows, () => new float[frames], (w, _, cosines) =>
+            // Windows never read: their cosines are computed once and kept, for ranges that grow over them again.
+            var missing = where.Where(w => !cosines.Contains(w)).Distinct().ToArray();
+            var values = new float[missing.Length * frames];
+            Parallel.For(0, missing.Length, i =>
             {
-                var (file, window) = where[w];
-                if (read is null || !read.TryGet(starts[file] + window, out var known))
-                {
-                    codec.Cosines(index.Frames(file, window, 1), frames, prepared, cosines);
-                    known = cosines;
-                }
-                for (var k = 0; k < frames; k++) scores[w, 0, k] = score.Of(known[k]);
-                return cosines;
-            }, _ => { });
+                var file = fileOf[missing[i]];
+                codec.Cosines(index.Frames(file, (int)(missing[i] - starts[file]), 1), frames, prepared, values.AsSpan(i * frames, frames));
+            });
+            cosines.Add(missing, values);
+            var scores = new float[windows, 1, frames];
+            Parallel.For(0, windows, w =>
+            {
+                cosines.TryGet(where[w], out var window);
+                for (var k = 0; k < frames; k++) scores[w, 0, k] = score.Of(window[k]);
+            });
             return scores;
         };
     }
