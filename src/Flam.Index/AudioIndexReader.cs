@@ -45,7 +45,7 @@ public sealed class AudioIndexReader : IDisposable
                 {
                     using var catalog = IndexCatalog.Open(Folder, write: false);
                     var (centroids, trained, assigned) = catalog.Clusters();
-                    _clusters = centroids is null ? null : new ClusterLists(new FrameClusters(Settings.Dimension, centroids, trained), Files, WindowStarts, assigned);
+                    _clusters = centroids is null ? null : new ClusterLists(new FrameClusters(Settings.Dimension, centroids, trained), Files, WindowStarts, Settings.FramesPerWindow, assigned);
                     _clustersRead = true;
                 }
                 return _clusters;

@@ -8,7 +8,7 @@ namespace Flam.Index;
 /// and for every window the clusters its frames fall in. A query ranks the centroids by cosine and reads only the windows
 /// of the best clusters, then scores those exactly; a window holding one frame like the query is listed under that
 /// frame's cluster even when its other frames are unlike it (window means had lost such windows). Stored in the catalog:
-/// the centroids as int8 records, and per file one small blob of cluster numbers (about 3 bytes per 10 s window).
+/// the centroids as int8 records, and per file one small blob of cluster numbers (about 9 bytes per 10 s window).
 /// </summary>
 internal sealed class FrameClusters
 {
@@ -124,47 +124,82 @@ internal sealed class FrameClusters
 
     /// <summary>
     /// The clusters of each window's frames (<paramref name="frames"/>: <c>windows × framesPerWindow × d</c> values) as a
-    /// blob: per window, the number of distinct clusters (one byte) and their numbers (two bytes each, ascending).
+    /// blob: a bit stream (least significant bit first) holding per window the number of distinct clusters
+    /// (<see cref="CountBits"/> bits) and their numbers, ascending (<see cref="ClusterBits"/> bits each) — about 9 bytes
+    /// per window for 2048 clusters, where 2-byte numbers took 13 and broke the 6 MB/h budget.
     /// </summary>
     public byte[] Assign(float[] frames, int windows, int framesPerWindow)
     {
         var nearest = Nearest(frames, windows * framesPerWindow, _decoded, Count, _codec.Dimension);
-        using var blob = new MemoryStream();
-        Span<byte> two = stackalloc byte[2];
+        var bits = new BitStream();
         for (var w = 0; w < windows; w++)
         {
             var distinct = nearest.AsSpan(w * framesPerWindow, framesPerWindow).ToArray().Distinct().Order().ToArray();
-            blob.WriteByte((byte)distinct.Length);
-            foreach (var c in distinct)
-            {
-                BinaryPrimitives.WriteUInt16LittleEndian(two, (ushort)c);
-                blob.Write(two);
-            }
+            bits.Write(distinct.Length, CountBits(framesPerWindow));
+            foreach (var c in distinct) bits.Write(c, ClusterBits);
         }
-        return blob.ToArray();
+        return bits.ToArray();
     }
 
-    /// <summary>The clusters of each window of a blob made by <see cref="Assign"/>, or null when it does not hold <paramref name="windows"/> well-formed windows.</summary>
-    public int[][]? Windows(byte[] blob, int windows)
+    /// <summary>Bits of a window's cluster count.</summary>
+    private static int CountBits(int framesPerWindow) => 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)framesPerWindow);
+
+    /// <summary>Bits of one cluster number.</summary>
+    private int ClusterBits => Math.Max(1, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(Count - 1)));
+
+    /// <summary>
+    /// The clusters of each window of a blob made by <see cref="Assign"/>, or null when it does not hold exactly
+    /// <paramref name="windows"/> well-formed windows of <paramref name="framesPerWindow"/> frames.
+    /// </summary>
+    public int[][]? Windows(byte[] blob, int windows, int framesPerWindow)
     {
         var result = new int[windows][];
-        var at = 0;
-        for (var w = 0; w < windows; w++)
+        var at = 0L;
+        var total = 8L * blob.Length;
+        int? Read(int width)
         {
-            if (at >= blob.Length || at + 1 + 2 * blob[at] > blob.Length)
+            if (at + width > total)
             {
                 return null;
             }
-            var clusters = new int[blob[at]];
-            for (var i = 0; i < clusters.Length; i++)
+            var value = 0;
+            for (var i = 0; i < width; i++, at++) value |= ((blob[at >> 3] >> (int)(at & 7)) & 1) << i;
+            return value;
+        }
+        for (var w = 0; w < windows; w++)
+        {
+            // Every window has frames, so at least one cluster: a zero count is padding or damage.
+            if (Read(CountBits(framesPerWindow)) is not { } count || count == 0 || count > framesPerWindow)
             {
-                clusters[i] = BinaryPrimitives.ReadUInt16LittleEndian(blob.AsSpan(at + 1 + 2 * i));
-                if (clusters[i] >= Count) return null;
+                return null;
+            }
+            var clusters = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                if (Read(ClusterBits) is not { } c || c >= Count) return null;
+                clusters[i] = c;
             }
             result[w] = clusters;
-            at += 1 + 2 * clusters.Length;
         }
-        return at == blob.Length ? result : null;
+        return (at + 7) / 8 == blob.Length ? result : null;
+    }
+
+    /// <summary>Bits appended least significant first.</summary>
+    private sealed class BitStream
+    {
+        private readonly List<byte> _bytes = [];
+        private long _bits;
+
+        public void Write(int value, int width)
+        {
+            for (var i = 0; i < width; i++, _bits++)
+            {
+                if ((_bits & 7) == 0) _bytes.Add(0);
+                _bytes[^1] |= (byte)(((value >> i) & 1) << (int)(_bits & 7));
+            }
+        }
+
+        public byte[] ToArray() => [.. _bytes];
     }
 
     /// <summary>Clusters ordered by the cosine of their centroid with <paramref name="query"/>, best first.</summary>
@@ -188,7 +223,7 @@ internal sealed class ClusterLists
     private readonly int[] _windows;
 
     /// <summary>Lists the windows of <paramref name="files"/> (numbered from <paramref name="starts"/>) under their clusters from <paramref name="blobs"/> (by file id).</summary>
-    public ClusterLists(FrameClusters clusters, IReadOnlyList<IndexedFile> files, long[] starts, IReadOnlyDictionary<long, byte[]> blobs)
+    public ClusterLists(FrameClusters clusters, IReadOnlyList<IndexedFile> files, long[] starts, int framesPerWindow, IReadOnlyDictionary<long, byte[]> blobs)
     {
         Clusters = clusters;
         var perCluster = new List<int>[clusters.Count];
@@ -196,7 +231,7 @@ internal sealed class ClusterLists
         var unassigned = new List<int>();
         for (var f = 0; f < files.Count; f++)
         {
-            var lists = blobs.TryGetValue(files[f].Id, out var blob) ? clusters.Windows(blob, files[f].Windows) : null;
+            var lists = blobs.TryGetValue(files[f].Id, out var blob) ? clusters.Windows(blob, files[f].Windows, framesPerWindow) : null;
             for (var w = 0; w < files[f].Windows; w++)
             {
                 var window = (int)(starts[f] + w);

@@ -144,13 +144,15 @@ public sealed class FrameClusterTests
         var clusters = FrameClusters.Train([.. Enumerable.Range(0, 64 * 4).Select(i => (float)Math.Cos(i * 0.7))], dimension: 4, count: 8, windows: 2, seed: 1);
         var frames = Enumerable.Range(0, 2 * 3 * 4).Select(i => (float)Math.Sin(i * 0.3)).ToArray();
         var blob = clusters.Assign(frames, windows: 2, framesPerWindow: 3);
-        Assert.NotNull(clusters.Windows(blob, 2));
-        Assert.Null(clusters.Windows(blob, 3)); // fewer windows than the file has
-        Assert.Null(clusters.Windows(blob[..^1], 2)); // truncated
-        Assert.Null(clusters.Windows([.. blob, 0], 2)); // trailing bytes
-        var outOfRange = (byte[])blob.Clone();
-        outOfRange[1] = 200; // a cluster number past the last cluster
-        Assert.Null(clusters.Windows(outOfRange, 2));
+        // 2 windows × (2 count bits + up to 3 × 3 cluster bits): at most 3 bytes.
+        Assert.True(blob.Length <= 3, $"{blob.Length} bytes");
+        var windows = clusters.Windows(blob, 2, framesPerWindow: 3);
+        Assert.NotNull(windows);
+        Assert.All(windows, w => Assert.InRange(w.Length, 1, 3));
+        Assert.Null(clusters.Windows(blob, 3, framesPerWindow: 3)); // fewer windows than the file has
+        Assert.Null(clusters.Windows(blob[..^1], 2, framesPerWindow: 3)); // truncated
+        Assert.Null(clusters.Windows([.. blob, 0], 2, framesPerWindow: 3)); // trailing bytes
+        Assert.Null(clusters.Windows([0xFF, 0xFF, 0xFF], 2, framesPerWindow: 2)); // a count (3) above the frames of a window
     }
 
     [Fact]
