@@ -416,6 +416,7 @@ public sealed class AudioIndexer : IDisposable
         if (clusters is null || reader.Windows >= FrameClusters.RetrainGrowth * clusters.TrainedWindows)
         {
             var count = FrameClusters.CountFor(reader.Windows);
+            note($"clustering the frames of {reader.Windows} windows into {count} clusters for search, then assigning every file (minutes for a large index; a run stopped here resumes it)");
             var sample = SampleFrames(reader, FrameClusters.SampleFor(count), seed: 1);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             clusters = FrameClusters.Train(sample, d, count, reader.Windows, seed: 1);
