@@ -14,9 +14,11 @@ namespace Flam.Benchmarks;
 /// <item><c>index synth --hours H --out DIR [--storage int8|float32] [--seed S]</c>: a synthetic index of H hours (10-minute
 /// files) without encoding audio: frames are mixtures of a file's background and a changing foreground sound, some of
 /// which are the text embeddings of the benchmark's queries, so those queries have true hits.</item>
-/// <item><c>index query --index DIR [--repeat R] [--top K] [--baseline]</c>: latency of <c>search</c> per query including its
+/// <item><c>index query --index DIR [--repeat R] [--warmup W] [--top K] [--exact] [--probe N] [--baseline]</c>: latency of <c>search</c> per query including its
 /// text encoding (a fresh text cache each time), p50/p95, and what the search read; <c>--baseline</c> also runs every query
 /// with the network's (torch) scorer in the same process and prints the ratio and the largest difference.</item>
+/// <item><c>index cluster --index DIR [--minimum-windows N]</c>: clusters an index as the next <c>index add</c> would (N lowered: a small one too).</item>
+/// <item><c>index probe-recall --index DIR [--top K] [--probe N,N,...]</c>: top-K recall and windows read of the clustered search against the exact one.</item>
 /// <item><c>index recall --exact DIR --compact DIR [--top K]</c>: top-K recall of a compact index against a float32 one
 /// built from the same embeddings, and the largest probability difference of the events both found.</item>
 /// <item><c>index encode [--seconds S] [--batch B] [--files A,B,...] [--repeat R] [--config v1-base]</c>: indexing speed (decoding + encoding + storing) as a
@@ -47,7 +49,7 @@ internal static class IndexRun
                 return 0;
             case "query":
                 Query(Arg("--index") ?? throw new ArgumentException("--index DIR"), (int)Number("--repeat", 3), (int)Number("--top", 100), args.Contains("--baseline"),
-                    args.Contains("--exact"), (int)Number("--probe", IndexSearch.DefaultProbeWindows));
+                    args.Contains("--exact"), (int)Number("--probe", IndexSearch.DefaultProbeWindows), (int)Number("--warmup", 1));
                 return 0;
             case "cluster":
                 Cluster(Arg("--index") ?? throw new ArgumentException("--index DIR"), (long)Number("--minimum-windows", 18_000));
@@ -197,7 +199,7 @@ internal static class IndexRun
         return v.ToArray();
     }
 
-    private static void Query(string folder, int repeat, int top, bool baseline, bool exact, int probe)
+    private static void Query(string folder, int repeat, int top, bool baseline, bool exact, int probe, int warmup)
     {
         var (_, model, tokenizer) = LoadDefault();
         using var __ = model;
@@ -257,7 +259,8 @@ internal static class IndexRun
             }
         }
         // The first round includes JIT compilation and page faults: it is left out of the percentiles when repeated.
-        double[] Measured(List<double> all) => repeat > 1 ? [.. all.Skip(Queries.Length).Order()] : [.. all.Order()];
+        // Warm-up rounds (JIT tiers, page faults) are left out of the percentiles, while at least one round is left.
+        double[] Measured(List<double> all) => [.. all.Skip(Queries.Length * Math.Min(warmup, repeat - 1)).Order()];
         static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
         var measured = Measured(latencies);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
