@@ -123,7 +123,11 @@ public sealed class SoundContainerTests
         using var temp = FixturePaths.NewTempDirectory();
         var options = new CorpusOptions
         {
-            OutputDirectory = temp["out"], CacheDirectory = temp["cache"], Packages = ["openttd-opensfx"], Fetch = false, Threads = 1,
+            OutputDirectory = temp["out"],
+            CacheDirectory = temp["cache"],
+            Packages = ["openttd-opensfx"],
+            Fetch = false,
+            Threads = 1,
         };
         var root = CorpusTestData.FakePackage(options.CacheDirectory, "openttd-opensfx",
             "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: Various\nLicense: GPL-2+\n\n"
