@@ -35,7 +35,7 @@ done
 # Clip-level: zero-shot classification (class = first tag) and retrieval on the held-out labelled clips; and the
 # real-recording proxy: the held-out clips (both held-out splits) of the sources that are recordings of real sounds
 # rather than game or synthesised effects (REAL_SOURCES), and the held-out ambience backgrounds.
-REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket}
+REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket openttd-opensfx gcompris-qt-data}
 pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
 # (written beside the corpus, whose relative audio paths the manifests use)
 cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$CORPUS/events.real-heldout.jsonl" || true

@@ -112,7 +112,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         var Wanted = Selector(source);
         foreach (var archive in source.InnerArchives)
         {
-            cache.ExpandArchive(Path.Combine(scanRoot, archive), Wanted);
+            cache.ExpandArchive(Path.Combine(scanRoot, archive), Wanted, options.Threads);
         }
         var copyrightPath = Path.Combine(root, "usr", "share", "doc", source.Name, "copyright");
         var copyright = File.Exists(copyrightPath) ? CopyrightFile.Read(copyrightPath) : null;

@@ -125,6 +125,50 @@ public static class CorpusCatalog
             + "the other acoustic kits (The Black Pearl, Colombo, Millo: the same drum-kit classes again), electronic kits (ElectricEmpire, HardElectro, Audiophob), "
             + "rumpf_kit (unnamed beat slices), BJA_Pacific (AIFF, not decoded) and VariBreaks (loops).",
             AllowBackgrounds: false),
+        new("openttd-opensfx", SourceOrigin.DebianPackage, "usr/share/games/openttd/baseset/opensfx",
+            ["opensfx/*.wav"],
+            // Good/Bad Year jingles, the two empty placeholders, and the Toyland cartoon mixes (slide whistles, boings on engines).
+            ["opensfx/osfx_00-*", "opensfx/osfx_01-*", "opensfx/osfx_34-*", "opensfx/osfx_41-*", "opensfx/osfx_42-*", "opensfx/osfx_43-*",
+             "opensfx/osfx_44-*", "opensfx/osfx_45-*", "opensfx/osfx_48-*", "opensfx/osfx_49-*", "opensfx/osfx_50-*", "opensfx/osfx_51-*",
+             "opensfx/osfx_53-*", "opensfx/osfx_58-*", "opensfx/osfx_60-*", "opensfx/osfx_62-*", "opensfx/osfx_63-*", "opensfx/osfx_64-*",
+             "opensfx/osfx_69-*", "opensfx/osfx_70-*"],
+            ["opensfx.cat"], true, [("opensfx/", "src/wav/")], 0,
+            "OpenSFX, OpenTTD's free base sounds (CC-BY-SA-3.0 for src/wav/* in the copyright file; each sound's description in the catalogue credits its "
+            + "freesound original and author): vehicles (steam, diesel and maglev trains, ships, ferries, buses, trucks, propeller planes, jets, helicopter), "
+            + "level crossing, factory whistle, mining machinery, sawmill, chainsaw, falling tree, jackhammer, crashes, explosion, cash till, applause, farm "
+            + "animals, tropical birds, lion, monkeys, wind. Read from opensfx.cat (OpenSfxCatalog). Left out: the Good/Bad Year jingles, two empty placeholders "
+            + "and the Toyland cartoon mixes.",
+            AllowBackgrounds: false),
+        // GCompris' sounds live inside Qt resource files, one per activity; the resource path below "gcompris/" is the source-tree path of the copyright file.
+        new("gcompris-qt-data", SourceOrigin.DebianPackage, "usr/share/gcompris-qt/rcc",
+            ["*/gcompris/src/activities/canal_lock/resource/*", "*/gcompris/src/activities/clickgame/resource/*",
+             "*/gcompris/src/core/resource/sounds/crash.wav", "*/gcompris/src/core/resource/sounds/water.wav", "*/gcompris/src/core/resource/sounds/brick.wav",
+             "*/gcompris/src/activities/erase/resource/eraser*", "*/gcompris/src/activities/explore_farm_animals/resource/animals/*",
+             "*/gcompris/src/activities/gnumch-equality/resource/eat.wav", "*/gcompris/src/activities/guessnumber/resource/helicopter.wav",
+             "*/gcompris/src/activities/instruments/resource/*", "*/gcompris/src/activities/melody/resource/*",
+             "*/gcompris/src/activities/memory-sound/resource/*", "*/gcompris/src/activities/memory/resource/card_flip.wav",
+             "*/gcompris/src/activities/mining/resource/pickaxe.wav", "*/gcompris/src/activities/money/resource/*",
+             "*/gcompris/src/activities/redraw/resource/*", "*/gcompris/src/activities/reversecount/resource/icy_walk.wav",
+             "*/gcompris/src/activities/scalesboard/resource/metal_hit.wav", "*/gcompris/src/activities/target/resource/arrow.wav",
+             "*/gcompris/src/activities/traffic/resource/car.wav", "*/gcompris/src/activities/railroad/resource/sounds/train.wav",
+             "*/gcompris/src/activities/watercycle/resource/harbor*", "*/gcompris/src/activities/watercycle/resource/bubble.wav"],
+            ["**/LRWeird*", "**/LRLaPause*", "**/guitar_melody*"],
+            ["canal_lock.rcc", "clickgame.rcc", "core.rcc", "erase.rcc", "explore_farm_animals.rcc", "gnumch-equality.rcc", "guessnumber.rcc", "instruments.rcc", "melody.rcc", "memory-sound.rcc", "memory.rcc", "mining.rcc", "money.rcc", "redraw.rcc", "reversecount.rcc", "scalesboard.rcc", "target.rcc", "traffic.rcc", "railroad.rcc", "watercycle.rcc"],
+            true, [("canal_lock/gcompris/", ""), ("clickgame/gcompris/", ""), ("core/gcompris/", ""), ("erase/gcompris/", ""), ("explore_farm_animals/gcompris/", ""), ("gnumch-equality/gcompris/", ""), ("guessnumber/gcompris/", ""), ("instruments/gcompris/", ""), ("melody/gcompris/", ""), ("memory-sound/gcompris/", ""), ("memory/gcompris/", ""), ("mining/gcompris/", ""), ("money/gcompris/", ""), ("redraw/gcompris/", ""), ("reversecount/gcompris/", ""), ("scalesboard/gcompris/", ""), ("target/gcompris/", ""), ("traffic/gcompris/", ""), ("railroad/gcompris/", ""), ("watercycle/gcompris/", "")], 0,
+            "GCompris activity sounds (per file in the copyright file: GPL-3+, CC0, CC-BY-3.0, Free Art License; read from the Qt .rcc resources with "
+            + "QtResourceFile): farm animals, 25 instruments, Lionel Allorge's recordings (car engine, falling objects, gong, factory noise, door, train, "
+            + "dog barks, applause, heartbeat, frogs in a storm, rain), canal lock doors and water, coins, eraser, brush, pickaxe, arrow, car, train, harbour. "
+            + "Left out: UI jingles and clicks, world-music pieces (music), morse tones, the drum-kit loop (CC Sampling Plus, not free), weird/pause sounds. "
+            + "The package holds no speech: the spoken voices of all languages are in the separate gcompris-qt-voices packages, not used.",
+            AllowBackgrounds: false),
+        new("fluid-soundfont-gm", SourceOrigin.DebianPackage, "usr/share/sounds/sf2",
+            ["FluidR3_GM/**"], None, ["FluidR3_GM.sf2"], true, [], 0,
+            "Single notes rendered from the Fluid R3 General MIDI sound font (MIT, Frank Wen) with fluidsynth (SoundFontRenders): 91 acoustic instruments "
+            + "and variations (4 notes each), the GM sound effects (sea waves, birds tweeting, telephone ringing, helicopter, applause, gunshot, guitar fret "
+            + "squeak) and the 47 GM drum keys in three kits. Capped at that fixed plan (533 renders, ~7 % of the corpus) so one synthesiser does not "
+            + "dominate; synth leads, pads and synth effects are left out.",
+            new LicenceRecord("MIT", "2000-2002, 2008 Frank Wen; 2008 Toby Smithe (Fluid R3 sound font; renders made with fluidsynth)"),
+            AllowBackgrounds: false),
     ];
 
     /// <summary>Names of the packages built when none are named.</summary>

@@ -39,11 +39,16 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
     }
 
     /// <summary>
-    /// Extracts the entries of a zip archive (0 A.D.'s public.zip, UFO:AI's .pk3) that <paramref name="wanted"/> accepts
-    /// into a folder next to it named like the archive without extension; <paramref name="wanted"/> sees paths
-    /// relative to the archive's folder, e.g. "public/audio/x.ogg". Returns that folder.
+    /// Expands an archive inside a package into a folder next to it named like the archive without extension, keeping
+    /// the entries that <paramref name="wanted"/> accepts (it sees paths relative to the archive's folder, e.g.
+    /// "public/audio/x.ogg"). Returns that folder. By extension: zip archives (0 A.D.'s public.zip, UFO:AI's .pk3) keep
+    /// their entry paths; an OpenTTD sample catalogue (<c>.cat</c>, <see cref="OpenSfxCatalog"/>) gives one WAV per
+    /// sound, named by its stored name and title words, plus a <c>.txt</c> holding its title (the clip's source caption); a Qt resource file (<c>.rcc</c>,
+    /// <see cref="QtResourceFile"/>) keeps its resource paths; a sound font (<c>.sf2</c>) is rendered note by note
+    /// (<see cref="SoundFontRenders"/>, with up to <paramref name="threads"/> fluidsynth processes).
     /// </summary>
-    public string ExpandArchive(string archive, Func<string, bool> wanted)
+    /// <exception cref="FlamException">The archive is missing, unreadable or malformed (the message names it).</exception>
+    public string ExpandArchive(string archive, Func<string, bool> wanted, int threads = 1)
     {
         var stem = Path.GetFileNameWithoutExtension(archive);
         var target = Path.Combine(Path.GetDirectoryName(archive)!, stem);
@@ -58,31 +63,71 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
         CacheFolder.Fill(target, ExpandedMarker, Path.GetFileName(archive) + "\n", tmp =>
         {
             log.WriteLine($"expanding {archive}");
-            try
+            switch (Path.GetExtension(archive).ToLowerInvariant())
             {
-                using var zip = ZipFile.OpenRead(archive);
-                var fullTmp = Path.GetFullPath(tmp) + Path.DirectorySeparatorChar;
-                foreach (var entry in zip.Entries)
-                {
-                    if (entry.FullName.EndsWith('/') || !wanted(stem + "/" + entry.FullName))
+                case ".cat":
+                    foreach (var sound in OpenSfxCatalog.Read(archive))
                     {
-                        continue;
+                        // "osfx_04-steam-train-station-departure.wav": the stored names differ only in their number,
+                        // which the family rule would strip, putting every sound into one family.
+                        var fileName = Path.GetFileNameWithoutExtension(sound.FileName) + "-" + string.Join('-', LabelRules.Words(sound.Title)) + ".wav";
+                        if (!wanted(stem + "/" + fileName))
+                        {
+                            continue;
+                        }
+                        var wav = SafeDestination(archive, tmp, fileName);
+                        File.WriteAllBytes(wav, sound.Wave);
+                        File.WriteAllText(Path.ChangeExtension(wav, ".txt"), sound.Title + "\n");
                     }
-                    var destination = Path.GetFullPath(Path.Combine(tmp, entry.FullName));
-                    if (!destination.StartsWith(fullTmp, StringComparison.Ordinal))
+                    break;
+                case ".rcc":
+                    foreach (var entry in QtResourceFile.Read(archive, path => wanted(stem + "/" + path)))
                     {
-                        throw new FlamException($"'{archive}': entry '{entry.FullName}' points outside the archive folder.");
+                        File.WriteAllBytes(SafeDestination(archive, tmp, entry.Path), entry.Data);
                     }
-                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                    entry.ExtractToFile(destination, overwrite: true);
-                }
-            }
-            catch (InvalidDataException e)
-            {
-                throw new FlamException($"'{archive}': not a readable zip archive ({e.Message}).", e);
+                    break;
+                case ".sf2":
+                    SoundFontRenders.Render(archive, tmp, stem + "/", wanted, threads, log);
+                    break;
+                default:
+                    ExtractZip(archive, stem, tmp, wanted);
+                    break;
             }
         });
         return target;
+    }
+
+    private static void ExtractZip(string archive, string stem, string tmp, Func<string, bool> wanted)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(archive);
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName.EndsWith('/') || !wanted(stem + "/" + entry.FullName))
+                {
+                    continue;
+                }
+                entry.ExtractToFile(SafeDestination(archive, tmp, entry.FullName), overwrite: true);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new FlamException($"'{archive}': not a readable zip archive ({e.Message}).", e);
+        }
+    }
+
+    // The file an archive entry goes to below the fill folder (its folder created); entries may not point outside it.
+    private static string SafeDestination(string archive, string tmp, string entryPath)
+    {
+        var fullTmp = Path.GetFullPath(tmp) + Path.DirectorySeparatorChar;
+        var destination = Path.GetFullPath(Path.Combine(tmp, entryPath));
+        if (!destination.StartsWith(fullTmp, StringComparison.Ordinal))
+        {
+            throw new FlamException($"'{archive}': entry '{entryPath}' points outside the archive folder.");
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        return destination;
     }
 
     private string Download(string package)

@@ -15,6 +15,8 @@ public static partial class LicencePolicy
         "public domain", "bsl-1.0", "ofl",
         // Open Database License for a collection, Database Contents License (free use, no conditions) for its recordings.
         "odbl", "dbcl",
+        // Free Art License 1.3 (copyleft, like CC-BY-SA; in Debian main, e.g. GCompris' memory-sound recordings).
+        "free-art",
         // Battle Tanks: the GPL plus an exception letting its authors sell add-ons; the data itself is GPL (Debian main).
         "battle-tanks-license",
     ];
