@@ -93,13 +93,31 @@ internal sealed class VorbisDecoder : InterleavedDecoder
             throw new FlamException($"'{path}' looks like Ogg Vorbis but cannot be decoded: {e.Message}", e);
         }
         Info = new AudioInfo(path, _reader.SampleRate, _reader.Channels, _reader.TotalSamples > 0 ? _reader.TotalSamples : -1, "ogg/vorbis");
+        _left = Info.Frames > 0 ? Info.Frames * Info.Channels : -1;
     }
+
+    /// <summary>Interleaved samples still to come by the stream's length (its last granule position), or −1 when unknown.</summary>
+    private long _left;
 
     public override AudioInfo Info { get; }
 
     protected override string CodecName => "Ogg Vorbis";
 
-    protected override int ReadInterleaved(float[] buffer, int count) => _reader.ReadSamples(buffer, 0, count);
+    protected override int ReadInterleaved(float[] buffer, int count)
+    {
+        // NVorbis 0.10.5 can spin forever in the call that drains the last packet past the end (its issue #40, fixed
+        // upstream after the last release): never ask for more than the stream's length, and stop at it.
+        if (_left == 0)
+        {
+            return 0;
+        }
+        var got = _reader.ReadSamples(buffer, 0, _left > 0 ? (int)Math.Min(count, _left) : count);
+        if (_left > 0)
+        {
+            _left -= got;
+        }
+        return got;
+    }
 
     public override void Dispose() => _reader.Dispose();
 }

@@ -66,6 +66,17 @@ public class CompressedFormatTests
         AssertTone(samples.AsSpan(4000, 8000), 16000, 880, 0.5);
     }
 
+    [Fact]
+    public async Task OggVorbisWhoseLastPacketHungTheDecoderEndsAtItsLength()
+    {
+        // A real file (PROVENANCE.md) on which NVorbis 0.10.5 loops forever when asked past the end (NVorbis issue #40);
+        // a hang fails here (TimeoutException) instead of stopping the suite.
+        var path = Fixture("vorbis-eos-dead-loop.ogg");
+        var samples = await Task.Run(() => AudioFile.Load(path, 44100)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(194548, samples.Length); // its last granule position: 4.41 s at 44.1 kHz
+        Assert.Contains(samples, s => Math.Abs(s) > 0.01f);
+    }
+
     /// <summary>The strongest bin is <paramref name="frequency"/> (2 Hz bins) and the RMS matches a sine of <paramref name="amplitude"/> within 5 %.</summary>
     private static void AssertTone(ReadOnlySpan<float> samples, int sampleRate, double frequency, double amplitude)
     {
