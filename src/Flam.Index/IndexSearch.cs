@@ -91,7 +91,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 
     /// <summary>As <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/>, also telling what was read.</summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics) =>
-        Search(query, direction, new RangeScorer(index, score, options, query), options, top, new WindowCosines(index.Layout.FramesPerWindow), out statistics);
+        Search(query, direction, new RangeScorer(index, score, options, query), options, top, new WindowCosines(index, direction), out statistics);
 
     /// <summary>
     /// The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>, each frame
@@ -100,8 +100,8 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// </summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, CosineScore score, DetectionOptions options, int top, out SearchStatistics statistics)
     {
-        var read = new WindowCosines(index.Layout.FramesPerWindow);
-        return Search(query, direction, new RangeScorer(index, direction, score, options, query, read), options, top, read, out statistics);
+        var cosines = new WindowCosines(index, direction);
+        return Search(query, direction, new RangeScorer(index, cosines, score, options, query), options, top, cosines, out statistics);
     }
 
     private List<SearchHit> Search(string query, float[] direction, RangeScorer scorer, DetectionOptions options, int top, WindowCosines cosines, out SearchStatistics statistics)
@@ -112,7 +112,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
             throw new ArgumentException($"The query has {direction.Length} values; the index stores {index.Layout.Dimension}.", nameof(direction));
         }
         // Cosines with the unit direction rank frames as dot products with the direction do.
-        var prepared = index.Layout.Frames.Prepare(direction);
+        var prepared = cosines.Query;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         IWindowSource source = !exact && index.Clusters is { } clusters
             ? new NearestClusters(clusters, prepared, (int)index.Windows, probeWindows)
@@ -139,7 +139,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
             // much of a large index does not wait on thousands of small blocks.
             while (source.Next(best.Count >= candidates ? PeekPriority(best) : float.NegativeInfinity, Math.Clamp(read.Count / 8, ReadBlock, 16 * ReadBlock), rounds) is { Length: > 0 } block)
             {
-                var values = ReadWindows(block, prepared, cosines);
+                var values = cosines.Read(block);
                 for (var i = 0; i < block.Length; i++)
                 {
                     read.Add((block[i], values[i]));
@@ -168,24 +168,6 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         }
         statistics = new SearchStatistics(read.Count, scorer.WindowsScored, rounds, ordering, reading, watch.Elapsed - ordering - reading);
         return hits.Take(top).ToList();
-    }
-
-    /// <summary>The best frame cosine of each window of <paramref name="block"/> (global numbers), computed in parallel; all frames' cosines are kept in <paramref name="cosines"/>.</summary>
-    private float[] ReadWindows(int[] block, CodecQuery prepared, WindowCosines cosines)
-    {
-        var layout = index.Layout;
-        var fileOf = index.FileOfWindow;
-        var starts = index.WindowStarts;
-        var values = new float[block.Length];
-        var frameCosines = new float[block.Length * layout.FramesPerWindow];
-        Parallel.For(0, block.Length, i =>
-        {
-            var f = fileOf[block[i]];
-            values[i] = layout.Frames.Cosines(index.Frames(f, (int)(block[i] - starts[f]), 1), layout.FramesPerWindow, prepared,
-                frameCosines.AsSpan(i * layout.FramesPerWindow, layout.FramesPerWindow));
-        });
-        cosines.Add(block, frameCosines);
-        return values;
     }
 
     /// <summary>Windows whose best frame is computed together, at least.</summary>
@@ -331,32 +313,50 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 }
 
 /// <summary>
-/// The frame cosines a search computed (global window number → its frames' cosines with the query): those of the windows
+/// The frame cosines a search computed with its query (global window number → its frames' cosines): those of the windows
 /// read to find the best ones, and those of the windows scored around them, so no window's frames are read twice.
 /// Written between parallel loops, read concurrently within them.
 /// </summary>
-internal sealed class WindowCosines(int framesPerWindow)
+internal sealed class WindowCosines
 {
-    private readonly Dictionary<long, (float[] Values, int Offset)> _windows = [];
+    private readonly AudioIndexReader _index;
+    private readonly Dictionary<int, (float[] Values, int Offset)> _windows = [];
 
-    /// <summary>Records the cosines of <paramref name="windows"/>, <c>frames</c> values each, in order.</summary>
-    public void Add(ReadOnlySpan<int> windows, float[] values)
+    /// <summary>Cosines of <paramref name="index"/>'s frames with <paramref name="direction"/> (any length).</summary>
+    public WindowCosines(AudioIndexReader index, float[] direction)
     {
-        for (var i = 0; i < windows.Length; i++) _windows[windows[i]] = (values, i * framesPerWindow);
+        _index = index;
+        Query = index.Layout.Frames.Prepare(direction);
+    }
+
+    /// <summary>The query, prepared for the index's records.</summary>
+    public CodecQuery Query { get; }
+
+    /// <summary>Computes the cosines of <paramref name="windows"/> (in parallel) and keeps them; returns each window's best.</summary>
+    public float[] Read(int[] windows)
+    {
+        var layout = _index.Layout;
+        var frames = layout.FramesPerWindow;
+        var fileOf = _index.FileOfWindow;
+        var starts = _index.WindowStarts;
+        var best = new float[windows.Length];
+        var values = new float[windows.Length * frames];
+        Parallel.For(0, windows.Length, i =>
+        {
+            var f = fileOf[windows[i]];
+            best[i] = layout.Frames.Cosines(_index.Frames(f, (int)(windows[i] - starts[f]), 1), frames, Query, values.AsSpan(i * frames, frames));
+        });
+        for (var i = 0; i < windows.Length; i++) _windows[windows[i]] = (values, i * frames);
+        return best;
     }
 
     /// <summary>Whether the cosines of window <paramref name="window"/> are known.</summary>
-    public bool Contains(long window) => _windows.ContainsKey(window);
+    public bool Contains(int window) => _windows.ContainsKey(window);
 
-    /// <summary>The cosines of window <paramref name="window"/> if they are known.</summary>
-    public bool TryGet(long window, out ReadOnlySpan<float> cosines)
+    /// <summary>The cosines of window <paramref name="window"/>, which must be known.</summary>
+    public ReadOnlySpan<float> Get(int window)
     {
-        if (_windows.TryGetValue(window, out var at))
-        {
-            cosines = at.Values.AsSpan(at.Offset, framesPerWindow);
-            return true;
-        }
-        cosines = default;
-        return false;
+        var (values, offset) = _windows[window];
+        return values.AsSpan(offset, _index.Layout.FramesPerWindow);
     }
 }

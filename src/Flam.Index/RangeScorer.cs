@@ -21,9 +21,9 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
     {
     }
 
-    /// <summary>Scores ranges straight from the stored records: each frame's cosine with <paramref name="direction"/>, through <paramref name="score"/>.</summary>
-    public RangeScorer(AudioIndexReader index, float[] direction, CosineScore score, DetectionOptions options, string query, WindowCosines? known = null)
-        : this(index, Stored(index, direction, score, known), options, query)
+    /// <summary>Scores ranges straight from the stored records: each frame's cosine with the query of <paramref name="cosines"/>, through <paramref name="score"/>.</summary>
+    public RangeScorer(AudioIndexReader index, WindowCosines cosines, CosineScore score, DetectionOptions options, string query)
+        : this(index, Stored(index, cosines, score), options, query)
     {
     }
 
@@ -40,14 +40,10 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
         return score(embeddings, windows);
     }
 
-    internal static Scores Stored(AudioIndexReader index, float[] direction, CosineScore score, WindowCosines? known = null)
+    internal static Scores Stored(AudioIndexReader index, WindowCosines cosines, CosineScore score)
     {
-        var codec = index.Layout.Frames;
-        var prepared = codec.Prepare(direction);
         var frames = index.Layout.FramesPerWindow;
         var starts = index.WindowStarts;
-        var fileOf = index.FileOfWindow;
-        var cosines = known ?? new WindowCosines(frames);
         return (ranges, windows) =>
         {
             var where = new int[windows]; // global window numbers
@@ -57,18 +53,11 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
                 for (var w = a; w < b; w++) where[offset++] = (int)(starts[file] + w);
             }
             // Windows never read: their cosines are computed once and kept, for ranges that grow over them again.
-            var missing = where.Where(w => !cosines.Contains(w)).Distinct().ToArray();
-            var values = new float[missing.Length * frames];
-            Parallel.For(0, missing.Length, i =>
-            {
-                var file = fileOf[missing[i]];
-                codec.Cosines(index.Frames(file, (int)(missing[i] - starts[file]), 1), frames, prepared, values.AsSpan(i * frames, frames));
-            });
-            cosines.Add(missing, values);
+            cosines.Read([.. where.Where(w => !cosines.Contains(w)).Distinct()]);
             var scores = new float[windows, 1, frames];
             Parallel.For(0, windows, w =>
             {
-                cosines.TryGet(where[w], out var window);
+                var window = cosines.Get(where[w]);
                 for (var k = 0; k < frames; k++) scores[w, 0, k] = score.Of(window[k]);
             });
             return scores;

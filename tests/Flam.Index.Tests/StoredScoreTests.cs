@@ -67,7 +67,7 @@ public sealed class StoredScoreTests
         {
             var direction = Direction(reader, seed);
             var expected = RangeScorer.Decoded(reader, Torch(direction, frames), ranges, windows);
-            var actual = RangeScorer.Stored(reader, direction, CosineScore.Calibrated(Scale, Bias))(ranges, windows);
+            var actual = RangeScorer.Stored(reader, new WindowCosines(reader, direction), CosineScore.Calibrated(Scale, Bias))(ranges, windows);
             Assert.Equal(windows, actual.GetLength(0));
             for (var w = 0; w < windows; w++)
             {
