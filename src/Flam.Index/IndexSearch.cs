@@ -1,3 +1,4 @@
+using System.Buffers;
 using Flam.Inference;
 
 namespace Flam.Index;
@@ -90,8 +91,11 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         Search(query, direction, score, options, top, out _);
 
     /// <summary>As <see cref="Search(string, float[], WindowScorer, DetectionOptions, int)"/>, also telling what was read.</summary>
-    public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics) =>
-        Search(query, direction, new RangeScorer(index, score, options, query), options, top, new WindowCosines(index, direction), out statistics);
+    public IReadOnlyList<SearchHit> Search(string query, float[] direction, WindowScorer score, DetectionOptions options, int top, out SearchStatistics statistics)
+    {
+        using var cosines = new WindowCosines(index, direction);
+        return Search(query, direction, new RangeScorer(index, score, options, query), options, top, cosines, out statistics);
+    }
 
     /// <summary>
     /// The <paramref name="top"/> best events of <paramref name="query"/>, best first by <see cref="SearchHit.Max"/>, each frame
@@ -100,7 +104,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// </summary>
     public IReadOnlyList<SearchHit> Search(string query, float[] direction, CosineScore score, DetectionOptions options, int top, out SearchStatistics statistics)
     {
-        var cosines = new WindowCosines(index, direction);
+        using var cosines = new WindowCosines(index, direction);
         return Search(query, direction, new RangeScorer(index, cosines, score, options, query), options, top, cosines, out statistics);
     }
 
@@ -114,7 +118,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
         // Cosines with the unit direction rank frames as dot products with the direction do.
         var prepared = cosines.Query;
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        IWindowSource source = !exact && index.Clusters is { } clusters
+        using IWindowSource source = !exact && index.Clusters is { } clusters
             ? new NearestClusters(clusters, prepared, (int)index.Windows, probeWindows)
             : new BestBounds(index, prepared);
         var ordering = watch.Elapsed;
@@ -174,7 +178,7 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     private const int ReadBlock = 256;
 
     /// <summary>Which windows a search reads, block after block.</summary>
-    private interface IWindowSource
+    private interface IWindowSource : IDisposable
     {
         /// <summary>
         /// The next windows to read, or none when nothing left can beat <paramref name="kthBest"/> (the K-th best frame
@@ -208,6 +212,10 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 
         public bool Exhausted => _next >= _order.Count;
 
+        public void Dispose()
+        {
+        }
+
         public int[] Next(float kthBest, int blockSize, int round)
         {
             if (Exhausted || _order.Bound(_next) <= kthBest)
@@ -224,28 +232,46 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
     /// The clustered order: windows of files not yet assigned to clusters, then the windows of the clusters nearest the
     /// query, cluster after cluster, until <c>probeWindows</c> × 4^(round − 1) windows were read.
     /// </summary>
-    private sealed class NearestClusters(ClusterLists clusters, CodecQuery prepared, int windows, int probeWindows) : IWindowSource
+    private sealed class NearestClusters : IWindowSource
     {
-        private readonly int[] _ranked = clusters.Clusters.Rank(prepared);
-        private readonly bool[] _seen = new bool[windows];
+        private readonly ClusterLists _clusters;
+        private readonly int _probeWindows;
+        private readonly int[] _ranked;
+        private bool[] _seen; // rented (see WindowCosines)
         private int _nextCluster;
         private int _given;
         private bool _unassignedGiven;
 
+        public NearestClusters(ClusterLists clusters, CodecQuery prepared, int windows, int probeWindows)
+        {
+            _clusters = clusters;
+            _probeWindows = probeWindows;
+            _ranked = clusters.Clusters.Rank(prepared);
+            _seen = ArrayPool<bool>.Shared.Rent(windows);
+            Array.Clear(_seen, 0, windows);
+        }
+
         public bool Exhausted => _nextCluster >= _ranked.Length && _unassignedGiven;
+
+        public void Dispose()
+        {
+            if (_seen.Length == 0) return;
+            ArrayPool<bool>.Shared.Return(_seen);
+            _seen = [];
+        }
 
         public int[] Next(float kthBest, int blockSize, int round)
         {
-            var budget = (long)probeWindows << (2 * Math.Min(round - 1, 15));
+            var budget = (long)_probeWindows << (2 * Math.Min(round - 1, 15));
             var block = new List<int>();
             if (!_unassignedGiven)
             {
                 _unassignedGiven = true;
-                foreach (var w in clusters.Unassigned) Take(w);
+                foreach (var w in _clusters.Unassigned) Take(w);
             }
             while (block.Count < blockSize && _given + block.Count < budget && _nextCluster < _ranked.Length)
             {
-                foreach (var w in clusters.Windows(_ranked[_nextCluster])) Take(w);
+                foreach (var w in _clusters.Windows(_ranked[_nextCluster])) Take(w);
                 _nextCluster++;
             }
             _given += block.Count;
@@ -315,48 +341,72 @@ public sealed class IndexSearch(AudioIndexReader index, int firstCandidates = In
 /// <summary>
 /// The frame cosines a search computed with its query (global window number → its frames' cosines): those of the windows
 /// read to find the best ones, and those of the windows scored around them, so no window's frames are read twice.
-/// Written between parallel loops, read concurrently within them.
+/// Written between parallel loops, read concurrently within them. Its buffers are rented from the shared array pool and
+/// given back on <see cref="Dispose"/>: a search of a 10 h index touches half a megabyte of cosines, and allocating that
+/// afresh per query fills the large-object heap, whose collections were most of the slowest queries' time.
 /// </summary>
-internal sealed class WindowCosines
+internal sealed class WindowCosines : IDisposable
 {
     private readonly AudioIndexReader _index;
-    private readonly Dictionary<int, (float[] Values, int Offset)> _windows = [];
+    private readonly int _frames;
+    private int[] _slots; // per global window: 1 + its position in _values, 0 = not computed
+    private float[] _values;
+    private int _count; // windows computed
 
     /// <summary>Cosines of <paramref name="index"/>'s frames with <paramref name="direction"/> (any length).</summary>
     public WindowCosines(AudioIndexReader index, float[] direction)
     {
         _index = index;
+        _frames = index.Layout.FramesPerWindow;
         Query = index.Layout.Frames.Prepare(direction);
+        _slots = ArrayPool<int>.Shared.Rent((int)index.Windows);
+        Array.Clear(_slots, 0, (int)index.Windows);
+        _values = ArrayPool<float>.Shared.Rent(Math.Max(1, Math.Min((int)index.Windows, 1024)) * _frames);
     }
 
     /// <summary>The query, prepared for the index's records.</summary>
     public CodecQuery Query { get; }
 
-    /// <summary>Computes the cosines of <paramref name="windows"/> (in parallel) and keeps them; returns each window's best.</summary>
+    /// <summary>Computes the cosines of <paramref name="windows"/> (distinct, not computed yet; in parallel) and keeps them; returns each window's best.</summary>
     public float[] Read(int[] windows)
     {
         var layout = _index.Layout;
-        var frames = layout.FramesPerWindow;
         var fileOf = _index.FileOfWindow;
         var starts = _index.WindowStarts;
+        var frames = _frames;
+        var first = _count;
+        if ((long)(first + windows.Length) * frames > _values.Length)
+        {
+            var grown = ArrayPool<float>.Shared.Rent(Math.Max(first + windows.Length, 2 * first) * frames);
+            _values.AsSpan(0, first * frames).CopyTo(grown);
+            ArrayPool<float>.Shared.Return(_values);
+            _values = grown;
+        }
+        var values = _values;
         var best = new float[windows.Length];
-        var values = new float[windows.Length * frames];
         Parallel.For(0, windows.Length, i =>
         {
             var f = fileOf[windows[i]];
-            best[i] = layout.Frames.Cosines(_index.Frames(f, (int)(windows[i] - starts[f]), 1), frames, Query, values.AsSpan(i * frames, frames));
+            best[i] = layout.Frames.Cosines(_index.Frames(f, (int)(windows[i] - starts[f]), 1), frames, Query, values.AsSpan((first + i) * frames, frames));
         });
-        for (var i = 0; i < windows.Length; i++) _windows[windows[i]] = (values, i * frames);
+        for (var i = 0; i < windows.Length; i++) _slots[windows[i]] = first + i + 1;
+        _count += windows.Length;
         return best;
     }
 
     /// <summary>Whether the cosines of window <paramref name="window"/> are known.</summary>
-    public bool Contains(int window) => _windows.ContainsKey(window);
+    public bool Contains(int window) => _slots[window] > 0;
 
     /// <summary>The cosines of window <paramref name="window"/>, which must be known.</summary>
-    public ReadOnlySpan<float> Get(int window)
+    public ReadOnlySpan<float> Get(int window) => _values.AsSpan((_slots[window] - 1) * _frames, _frames);
+
+    /// <inheritdoc />
+    public void Dispose()
     {
-        var (values, offset) = _windows[window];
-        return values.AsSpan(offset, _index.Layout.FramesPerWindow);
+        if (_slots.Length == 0) return;
+        ArrayPool<int>.Shared.Return(_slots);
+        ArrayPool<float>.Shared.Return(_values);
+        _slots = [];
+        _values = [];
     }
 }

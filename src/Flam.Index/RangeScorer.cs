@@ -12,12 +12,12 @@ namespace Flam.Index;
 /// </summary>
 internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores score, DetectionOptions options, string query)
 {
-    /// <summary>Scores <c>[windows, 1, frames]</c> of the given ranges' windows, range after range.</summary>
-    public delegate float[,,] Scores(IReadOnlyList<(int File, int A, int B)> ranges, int windows);
+    /// <summary>Scores each of the given ranges' windows: one <c>[windows, 1, frames]</c> array per range, in order.</summary>
+    public delegate float[][,,] Scores(IReadOnlyList<(int File, int A, int B)> ranges);
 
     /// <summary>Scores ranges by <paramref name="score"/> on their decoded embeddings.</summary>
     public RangeScorer(AudioIndexReader index, WindowScorer score, DetectionOptions options, string query)
-        : this(index, (ranges, windows) => Decoded(index, score, ranges, windows), options, query)
+        : this(index, ranges => Decoded(index, score, ranges), options, query)
     {
     }
 
@@ -27,9 +27,11 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
     {
     }
 
-    internal static float[,,] Decoded(AudioIndexReader index, WindowScorer score, IReadOnlyList<(int File, int A, int B)> ranges, int windows)
+    internal static float[][,,] Decoded(AudioIndexReader index, WindowScorer score, IReadOnlyList<(int File, int A, int B)> ranges)
     {
-        var perWindow = index.Layout.FramesPerWindow * index.Layout.Dimension;
+        var frames = index.Layout.FramesPerWindow;
+        var perWindow = frames * index.Layout.Dimension;
+        var windows = ranges.Sum(r => r.B - r.A);
         var embeddings = new float[(long)windows * perWindow];
         var offset = 0;
         foreach (var (file, a, b) in ranges)
@@ -37,38 +39,62 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
             index.Layout.Decode(index.Frames(file, a, b - a), b - a).CopyTo(embeddings, (long)offset * perWindow);
             offset += b - a;
         }
-        return score(embeddings, windows);
+        // One call for all ranges (one batched matrix product), then split by range.
+        var all = score(embeddings, windows);
+        var parts = new float[ranges.Count][,,];
+        offset = 0;
+        for (var r = 0; r < ranges.Count; r++)
+        {
+            var part = parts[r] = new float[ranges[r].B - ranges[r].A, 1, frames];
+            for (var w = 0; w < part.GetLength(0); w++)
+            {
+                for (var k = 0; k < frames; k++) part[w, 0, k] = all[offset + w, 0, k];
+            }
+            offset += part.GetLength(0);
+        }
+        return parts;
     }
 
     internal static Scores Stored(AudioIndexReader index, WindowCosines cosines, CosineScore score)
     {
         var frames = index.Layout.FramesPerWindow;
         var starts = index.WindowStarts;
-        return (ranges, windows) =>
+        return ranges =>
         {
-            var where = new int[windows]; // global window numbers
-            var offset = 0;
+            // Windows never read: their cosines are computed once and kept, for ranges that grow over them again.
+            var unread = new HashSet<int>();
             foreach (var (file, a, b) in ranges)
             {
-                for (var w = a; w < b; w++) where[offset++] = (int)(starts[file] + w);
+                for (var w = a; w < b; w++)
+                {
+                    var window = (int)(starts[file] + w);
+                    if (!cosines.Contains(window)) unread.Add(window);
+                }
             }
-            // Windows never read: their cosines are computed once and kept, for ranges that grow over them again.
-            cosines.Read([.. where.Where(w => !cosines.Contains(w)).Distinct()]);
-            var scores = new float[windows, 1, frames];
-            Parallel.For(0, windows, w =>
+            cosines.Read([.. unread]);
+            // Arrays per range, not one for all: one would be a large object for every search (see WindowCosines).
+            var parts = new float[ranges.Count][,,];
+            Parallel.For(0, ranges.Count, r =>
             {
-                var window = cosines.Get(where[w]);
-                for (var k = 0; k < frames; k++) scores[w, 0, k] = score.Of(window[k]);
+                var (file, a, b) = ranges[r];
+                var part = new float[b - a, 1, frames];
+                for (var w = a; w < b; w++)
+                {
+                    var window = cosines.Get((int)(starts[file] + w));
+                    for (var k = 0; k < frames; k++) part[w - a, 0, k] = score.Of(window[k]);
+                }
+                parts[r] = part;
             });
-            return scores;
+            return parts;
         };
     }
 
     private sealed record ScoredRange(int A, int B, List<SoundEvent> Events);
 
     private readonly Dictionary<int, List<ScoredRange>> _done = [];
-    private readonly Dictionary<(int File, int Window), float> _windowMax = [];
+    private readonly Dictionary<int, float[]> _windowMax = []; // per file, per window: arrays of the files scored, not a (file, window) key each
     private readonly int _frames = index.Layout.FramesPerWindow;
+    private readonly WindowAverager _averager = new(options, [query]); // reused range after range
     private readonly int _hop = options.HopFrames;
     private readonly int _half = options.MedianFrames / 2;
 
@@ -79,7 +105,7 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
     public int WindowsScored { get; private set; }
 
     /// <summary>The highest raw score of a scored window's frames.</summary>
-    public float WindowMax(int file, int window) => _windowMax[(file, window)];
+    public float WindowMax(int file, int window) => _windowMax[file][window];
 
     /// <summary>Every event found so far.</summary>
     public IEnumerable<SearchHit> Hits() => _done.SelectMany(d => d.Value.SelectMany(r => r.Events.Select(e =>
@@ -144,25 +170,20 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
     /// <summary>Scores the ranges in one call; returns the ranges that must grow.</summary>
     private List<(int File, int A, int B)> Evaluate(List<(int File, int A, int B)> ranges)
     {
-        var windows = ranges.Sum(r => r.B - r.A);
-        var scores = score(ranges, windows);
-        WindowsScored += windows;
+        var parts = score(ranges);
         var grow = new List<(int File, int A, int B)>();
-        var offset = 0;
-        foreach (var (file, a, b) in ranges)
+        for (var r = 0; r < ranges.Count; r++)
         {
-            var part = new float[b - a, 1, _frames];
+            var (file, a, b) = ranges[r];
+            var part = parts[r];
+            WindowsScored += b - a;
+            if (!_windowMax.TryGetValue(file, out var maxima)) _windowMax[file] = maxima = new float[index.Files[file].Windows];
             for (var w = 0; w < b - a; w++)
             {
                 var max = float.NegativeInfinity;
-                for (var k = 0; k < _frames; k++)
-                {
-                    part[w, 0, k] = scores[offset + w, 0, k];
-                    max = Math.Max(max, part[w, 0, k]);
-                }
-                _windowMax[(file, a + w)] = max;
+                for (var k = 0; k < _frames; k++) max = Math.Max(max, part[w, 0, k]);
+                maxima[a + w] = max;
             }
-            offset += b - a;
             if (Events(file, a, b, part) is { } events)
             {
                 if (!_done.TryGetValue(file, out var done)) _done[file] = done = [];
@@ -194,7 +215,8 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
         }
         // Frames counted from the range's first window, so the averager holds the range's frames only, not the file's before it.
         var first = a * _hop;
-        var averager = new WindowAverager(options, [query]);
+        var averager = _averager;
+        averager.Clear();
         averager.Add(Enumerable.Range(0, b - a).Select(w => (long)w * _hop).ToArray(), scores);
         var smoothed = NearestEdgeMedianFilter.Apply(averager.Means(record.Path, 0, exactLo - first, exactHi - first), options.MedianFrames);
         var fs = options.FrameSeconds;

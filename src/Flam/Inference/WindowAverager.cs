@@ -29,10 +29,13 @@ public sealed class WindowAverager(DetectionOptions options, IReadOnlyList<strin
             throw new InvalidOperationException(
                 $"The scorer returned [{scores.GetLength(0)}, {scores.GetLength(1)}, {scores.GetLength(2)}] for {firstFrames.Count} windows, {count} queries and {frames} frames per window.");
         }
+        // Room for all the windows at once: growing window by window would allocate about twice the final arrays.
+        var last = 0L;
+        foreach (var first in firstFrames) last = Math.Max(last, first);
+        if (firstFrames.Count > 0) Cover((int)last + frames);
         for (var w = 0; w < firstFrames.Count; w++)
         {
             var first = (int)firstFrames[w];
-            Cover(first + frames);
             for (var k = 0; k < frames; k++)
             {
                 _counts[first + k]++;
@@ -42,6 +45,14 @@ public sealed class WindowAverager(DetectionOptions options, IReadOnlyList<strin
                 }
             }
         }
+    }
+
+    /// <summary>Forgets every window added, keeping the buffers: one averager serves many recordings (or ranges of one) without allocating each time.</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts, 0, _covered);
+        Array.Clear(_sums, 0, _covered * queries.Count);
+        _covered = 0;
     }
 
     private void Cover(int frames)
