@@ -14,8 +14,12 @@ namespace Flam.Training;
 /// all frames negative (0 = off: the official batches leave free slots masked). Only exact (normalised) matches are
 /// excluded, so a sampled text may describe a sound present under other words.
 /// </param>
+/// <param name="HardNegativeFraction">
+/// The part of those negative texts that are hard negatives: the vocabulary texts nearest the batch's own texts in
+/// sentence space, below a paraphrase cap (<see cref="NegativeTextSampler.WithNeighbours"/>); the rest are drawn at random.
+/// </param>
 public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, double ClipSeconds = 10, double MinFrameCoverage = 0.5,
-    int NegativeTextsPerClip = 0)
+    int NegativeTextsPerClip = 0, double HardNegativeFraction = 0)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for non-positive sizes or a coverage outside (0, 1].</summary>
     public void Validate()
@@ -25,6 +29,8 @@ public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, 
         if (!(ClipSeconds > 0)) throw new ArgumentException($"Clip length must be positive, got {ClipSeconds} s.");
         if (!(MinFrameCoverage > 0 && MinFrameCoverage <= 1)) throw new ArgumentException($"Minimum frame coverage must be in (0, 1], got {MinFrameCoverage}.");
         if (NegativeTextsPerClip < 0) throw new ArgumentException($"Negative texts per clip must be 0 or more, got {NegativeTextsPerClip}.");
+        if (!(HardNegativeFraction >= 0 && HardNegativeFraction <= 1)) throw new ArgumentException($"The hard negative fraction must be in [0, 1], got {HardNegativeFraction}.");
+        if (HardNegativeFraction > 0 && NegativeTextsPerClip == 0) throw new ArgumentException("Hard negatives need negative texts per clip (> 0).");
     }
 }
 
@@ -113,7 +119,7 @@ public static class SedBatchBuilder
         {
             int wanted = Math.Min(k - texts.Count, options.NegativeTextsPerClip * clips.Count(c => c is not null));
             // Their label rows stay zero: no clip of the batch has an event with that text.
-            texts.AddRange(negatives.Sample(wanted, slot.Keys.ToHashSet(StringComparer.Ordinal), negativeKey));
+            texts.AddRange(negatives.Sample(wanted, slot.Keys.ToHashSet(StringComparer.Ordinal), negativeKey, [.. texts], options.HardNegativeFraction));
         }
         var textMask = new float[k];
         for (int j = 0; j < texts.Count; j++) textMask[j] = 1;

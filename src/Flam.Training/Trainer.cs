@@ -168,6 +168,24 @@ public sealed class Trainer
             : (createModel?.Invoke(config) ?? FlamModel.Create(config));
         model.to(device);
         model.AudioBranch.TrainingAugmentation = SpecAugment.FrequencyStripes(o.FrequencyStripes, o.FrequencyStripeWidth);
+        if (negatives is not null && o.Batches.HardNegativeFraction > 0)
+        {
+            // Neighbours in the frozen sentence space: fixed for the run, so a resumed run draws what an uninterrupted one does.
+            var tower = model.TextBranch as MiniLmTextTower
+                ?? throw new FlamException($"Hard negatives need the frozen minilm text tower (--text-tower minilm); config '{config.Name}' has '{config.TextModelType}'.");
+            using (var scope = NewDisposeScope())
+            {
+                var embeddings = negatives.Texts.Chunk(256).SelectMany(chunk =>
+                {
+                    using var e = tower.EncodeTexts(chunk);
+                    var values = e.data<float>().ToArray();
+                    var d = (int)e.shape[1];
+                    return Enumerable.Range(0, chunk.Length).Select(i => values.AsSpan(i * d, d).ToArray());
+                }).ToArray();
+                negatives.WithNeighbours(embeddings);
+            }
+            _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the 16 nearest of the batch's texts ({negatives.Count} texts).");
+        }
         using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
         int startStep = 0;
         double? best = null;

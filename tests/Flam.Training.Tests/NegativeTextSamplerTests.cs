@@ -57,4 +57,53 @@ public class NegativeTextSamplerTests
         Assert.Equal(2, plain.TextCount);
         Assert.Throws<ArgumentException>(() => (options with { NegativeTextsPerClip = -1 }).Validate());
     }
+
+    // Sentence-space stand-ins: "dog barking" lies next to "dogs barking" (a paraphrase), then "dog growling", then
+    // "car horn"; "siren" is orthogonal to the dogs.
+    private static readonly Dictionary<string, float[]> Embeddings = new()
+    {
+        ["dog barking"] = [1f, 0f, 0f],
+        ["dogs barking"] = [0.98f, 0.2f, 0f],
+        ["dog growling"] = [0.55f, 0.835f, 0f],
+        ["car horn"] = [0.3f, 0.95f, 0f],
+        ["siren"] = [0f, 0f, 1f],
+        ["rain"] = [0f, 0.6f, 0.8f],
+    };
+
+    private static NegativeTextSampler WithNeighbours(int count = 3)
+    {
+        var sampler = new NegativeTextSampler(Embeddings.Keys);
+        sampler.WithNeighbours([.. sampler.Texts.Select(t => Embeddings[t])], count);
+        return sampler;
+    }
+
+    [Fact]
+    public void Hard_negatives_are_the_nearest_texts_below_the_paraphrase_cap()
+    {
+        var sampler = WithNeighbours();
+        var exclude = new HashSet<string> { "dog barking" };
+        // All hard: nearest first, the paraphrase (cosine 0.98, above the cap) never.
+        Assert.Equal(["dog growling", "car horn"], sampler.Sample(2, exclude, 1, ["dog barking"], 1));
+        // Half hard, half drawn by the key: the hard one is the nearest, the other is another text.
+        var mixed = sampler.Sample(2, exclude, 5, ["dog barking"], 0.5);
+        Assert.Equal("dog growling", mixed[0]);
+        Assert.NotEqual("dog growling", mixed[1]);
+        Assert.Equal(mixed, sampler.Sample(2, exclude, 5, ["dog barking"], 0.5));
+        // Texts of the batch are never negatives, even when nearest.
+        Assert.Equal(["car horn"], sampler.Sample(1, new HashSet<string> { "dog barking", "dog growling" }, 1, ["dog barking"], 1));
+        // Without neighbours every text is drawn at random.
+        var plain = new NegativeTextSampler(Embeddings.Keys);
+        Assert.Equal(plain.Sample(2, exclude, 1), plain.Sample(2, exclude, 1, ["dog barking"], 1));
+    }
+
+    [Fact]
+    public void A_batch_with_hard_negatives_fills_its_free_slots_with_neighbours_of_its_texts()
+    {
+        var clips = new IReadOnlyList<ManifestEvent>?[] { [new("Dog barking", 0, 5)] };
+        var options = new SedBatchOptions(TextSlotsPerClip: 3, Frames: 8, NegativeTextsPerClip: 2, HardNegativeFraction: 1);
+        using var batch = SedBatchBuilder.Build(clips, 1, options, WithNeighbours(), 3);
+        Assert.Equal(["dog barking", "dog growling", "car horn"], batch.Texts);
+        Assert.Throws<ArgumentException>(() => (options with { NegativeTextsPerClip = 0 }).Validate());
+        Assert.Throws<ArgumentException>(() => (options with { HardNegativeFraction = 1.5 }).Validate());
+    }
 }
