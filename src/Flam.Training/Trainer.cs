@@ -77,6 +77,22 @@ public sealed class Trainer
         _progress = progress;
     }
 
+    /// <summary>Stops the gradient of the parameters named by <paramref name="frozen"/> (names or module prefixes); the optimiser then leaves them out.</summary>
+    /// <exception cref="FlamException">A name matches no parameter.</exception>
+    internal static void Freeze(FlamModel model, IReadOnlyList<string> frozen)
+    {
+        var parameters = model.named_parameters().ToList();
+        foreach (var name in frozen)
+        {
+            var matched = parameters.Where(p => p.name == name || p.name.StartsWith(name + ".", StringComparison.Ordinal)).ToList();
+            if (matched.Count == 0)
+            {
+                throw new FlamException($"--freeze '{name}' names no parameter of the model (parameters are named like '{parameters[0].name}').");
+            }
+            foreach (var (_, parameter) in matched) parameter.requires_grad = false;
+        }
+    }
+
     /// <summary>
     /// The config of a checkpoint under the name the run started with (recorded in its weights): the config.json beside
     /// them would name itself, and a resumed run must write the same bytes as an uninterrupted one.
@@ -186,6 +202,7 @@ public sealed class Trainer
             }
             _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the 16 nearest of the batch's texts ({negatives.Count} texts).");
         }
+        Freeze(model, o.Frozen);
         using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
         int startStep = 0;
         double? best = null;

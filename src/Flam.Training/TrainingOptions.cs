@@ -120,6 +120,12 @@ public sealed record TrainingOptions
     /// </summary>
     public double NonsenseTextFraction { get; init; }
 
+    /// <summary>
+    /// Parameters left as they are: state-dict names or their module prefixes (<c>text_projection</c> freezes
+    /// <c>text_projection.0.weight</c> and the rest of that module). Each must name at least one parameter.
+    /// </summary>
+    public IReadOnlyList<string> Frozen { get; init; } = [];
+
     /// <summary>Drop manifest entries whose audio is missing (counted) instead of failing.</summary>
     public bool SkipMissing { get; init; }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Flam.Audio;
 using Flam.Cli;
 using Flam.Model;
@@ -58,6 +59,36 @@ public class TrainerBadInputTests
         Assert.Equal(1, code);
         Assert.Contains("line 1", err);
         Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public async Task A_frozen_name_that_matches_no_parameter_is_reported()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        SyntheticSet.Write(root, clips: 2, seed: 1);
+        var manifest = WriteLines(root, GoodLine(), GoodLine("clip001.wav"));
+        var (code, _, err) = await Run(Args(manifest, Path.Combine(root, "out"), "--freeze", "text_projectio"));
+        Assert.Equal(1, code);
+        Assert.Contains("--freeze 'text_projectio' names no parameter", err);
+    }
+
+    [Fact]
+    public void Frozen_parameters_keep_their_values_through_an_optimiser_step_and_the_others_move()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        using var model = FlamModel.Create(FlamConfig.FromNameOrFile(TrainerTests.ShortClipConfig(root)));
+        // A prefix freezes its module only: "text_projection.0" must not take "text_projection.2" with it.
+        Trainer.Freeze(model, ["text_projection.0"]);
+        var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        using var optimizer = new AdamWOptimizer(model.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
+        foreach (var (_, p) in model.named_parameters().Where(p => p.parameter.requires_grad)) p.grad = torch.ones_like(p);
+        optimizer.Step(1e-2);
+        var changed = model.named_parameters().Where(p => !p.parameter.detach().allclose(before[p.name], 0, 0)).Select(p => p.name).ToHashSet();
+        Assert.Contains("text_projection.0.weight", before.Keys);
+        Assert.DoesNotContain(changed, n => n.StartsWith("text_projection.0.", StringComparison.Ordinal));
+        Assert.Contains("text_projection.2.weight", changed);
+        Assert.Contains(changed, n => n.StartsWith("audio_branch", StringComparison.Ordinal));
+        foreach (var t in before.Values) t.Dispose();
     }
 
     [Fact]

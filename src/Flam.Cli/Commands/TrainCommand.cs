@@ -58,10 +58,11 @@ internal static class TrainCommand
         var keep = Opt("--keep", "Checkpoints kept.", d.KeepCheckpoints);
         var validateEvery = Opt("--validate-every", "Validate every N steps (and at the end).", d.ValidateEvery);
         var device = Opt("--device", "cpu, cuda or cuda:N.", d.Device);
+        var freeze = new Option<string[]>("--freeze") { Description = "Leave these parameters as they are: state-dict names or module prefixes (e.g. text_projection); repeat for several.", AllowMultipleArgumentsPerToken = true };
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
             warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, coverage, sourceWeight, downsample, stripes,
-            stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, force];
+            stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, freeze, force];
         foreach (var option in all) command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -83,6 +84,7 @@ internal static class TrainCommand
                 BatchSize = parse.GetValue(batch),
                 GradientAccumulation = parse.GetValue(accumulate),
                 Seed = parse.GetValue(seed),
+                Frozen = parse.GetValue(freeze) ?? [],
                 LearningRate = parse.GetValue(lr),
                 MinLearningRate = parse.GetValue(minLr),
                 WarmupSteps = parse.GetValue(warmup),
