@@ -1,8 +1,8 @@
-using TorchSharp;
 using Flam.Audio;
 using Flam.Cli;
 using Flam.Model;
 using Flam.Training;
+using TorchSharp;
 
 namespace Flam.Tests.Training;
 
