@@ -215,10 +215,9 @@ internal sealed class RangeScorer(AudioIndexReader index, RangeScorer.Scores sco
         }
         // Frames counted from the range's first window, so the averager holds the range's frames only, not the file's before it.
         var first = a * _hop;
-        var averager = _averager;
-        averager.Clear();
-        averager.Add(Enumerable.Range(0, b - a).Select(w => (long)w * _hop).ToArray(), scores);
-        var smoothed = NearestEdgeMedianFilter.Apply(averager.Means(record.Path, 0, exactLo - first, exactHi - first), options.MedianFrames);
+        _averager.Clear();
+        _averager.Add(Enumerable.Range(0, b - a).Select(w => (long)w * _hop).ToArray(), scores);
+        var smoothed = NearestEdgeMedianFilter.Apply(_averager.Means(record.Path, 0, exactLo - first, exactHi - first), options.MedianFrames);
         var fs = options.FrameSeconds;
         var relative = EventExtractor.Extract(query, smoothed.AsSpan(trustLo - exactLo, trustHi - trustLo), fs, duration - trustLo * fs, options.Threshold);
         var events = new List<SoundEvent>(relative.Count);

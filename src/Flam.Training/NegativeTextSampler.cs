@@ -7,7 +7,7 @@ namespace Flam.Training;
 /// Draws texts from a training vocabulary for the free text slots of SED batches: texts that occur in no clip of
 /// the batch, so every frame of every clip is a negative for them. A draw depends only on its key (and the batch's own
 /// texts), which keeps training deterministic and resumable. With neighbours (<see cref="WithNeighbours"/>), part of a
-/// draw are <b>hard negatives</b>: the vocabulary texts nearest a batch text in a sentence-embedding space ("a dog
+/// draw are <b>hard negatives</b>: the vocabulary texts nearest a batch text in a sentence-embedding space ("a cat
 /// meowing" for "a dog barking"), below a similarity cap so that paraphrases of a present sound ("dogs barking") are
 /// not taught as absent.
 /// </summary>
@@ -35,18 +35,20 @@ public sealed class NegativeTextSampler
 
     /// <summary>
     /// Finds each vocabulary text's <paramref name="count"/> nearest others by cosine of <paramref name="embeddings"/>
-    /// (one row per text of <see cref="Texts"/>, in that order), leaving out those above <paramref name="maxSimilarity"/>
-    /// (paraphrases).
+    /// (<c>[texts, d]</c>, one row per text of <see cref="Texts"/>, in that order), leaving out those above
+    /// <paramref name="maxSimilarity"/> (paraphrases).
     /// </summary>
-    public void WithNeighbours(float[][] embeddings, int count = 16, float maxSimilarity = DefaultMaxSimilarity)
+    public void WithNeighbours(torch.Tensor embeddings, int count = DefaultNeighbours, float maxSimilarity = DefaultMaxSimilarity)
     {
-        if (embeddings.Length != _pool.Length) throw new ArgumentException($"{embeddings.Length} embeddings for {_pool.Length} texts.");
+        if (embeddings.dim() != 2 || embeddings.shape[0] != _pool.Length)
+        {
+            throw new ArgumentException($"Embeddings of shape [{string.Join(", ", embeddings.shape)}] for {_pool.Length} texts.");
+        }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         var n = _pool.Length;
-        var d = embeddings[0].Length;
         var neighbours = new int[n][];
         using var scope = torch.NewDisposeScope();
-        var unit = torch.nn.functional.normalize(torch.tensor(embeddings.SelectMany(e => e).ToArray(), [n, d]), dim: 1);
+        var unit = torch.nn.functional.normalize(embeddings.to(torch.float32), dim: 1);
         const int Block = 256; // rows of the similarity matrix at once
         for (var start = 0; start < n; start += Block)
         {
@@ -80,6 +82,9 @@ public sealed class NegativeTextSampler
     /// sound as absent.
     /// </summary>
     public const float DefaultMaxSimilarity = 0.6f;
+
+    /// <summary>Neighbours kept per text by default.</summary>
+    public const int DefaultNeighbours = 16;
 
     /// <summary>Distinct texts in the vocabulary.</summary>
     public int Count => _pool.Length;

@@ -191,16 +191,9 @@ public sealed class Trainer
                 ?? throw new FlamException($"Hard negatives need the frozen minilm text tower (--text-tower minilm); config '{config.Name}' has '{config.TextModelType}'.");
             using (var scope = NewDisposeScope())
             {
-                var embeddings = negatives.Texts.Chunk(256).SelectMany(chunk =>
-                {
-                    using var e = tower.EncodeTexts(chunk);
-                    var values = e.data<float>().ToArray();
-                    var d = (int)e.shape[1];
-                    return Enumerable.Range(0, chunk.Length).Select(i => values.AsSpan(i * d, d).ToArray());
-                }).ToArray();
-                negatives.WithNeighbours(embeddings);
+                negatives.WithNeighbours(cat(negatives.Texts.Chunk(256).Select(chunk => tower.EncodeTexts(chunk)).ToList(), 0));
             }
-            _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the 16 nearest of the batch's texts ({negatives.Count} texts).");
+            _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the {NegativeTextSampler.DefaultNeighbours} nearest of the batch's texts ({negatives.Count} texts).");
         }
         Freeze(model, o.Frozen);
         using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);

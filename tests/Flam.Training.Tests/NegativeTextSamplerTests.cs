@@ -1,5 +1,6 @@
 using Flam.IO;
 using Flam.Training;
+using TorchSharp;
 
 namespace Flam.Tests.Training;
 
@@ -73,7 +74,8 @@ public class NegativeTextSamplerTests
     private static NegativeTextSampler WithNeighbours(int count = 3)
     {
         var sampler = new NegativeTextSampler(Embeddings.Keys);
-        sampler.WithNeighbours([.. sampler.Texts.Select(t => Embeddings[t])], count);
+        using var embeddings = torch.tensor(sampler.Texts.SelectMany(t => Embeddings[t]).ToArray(), [sampler.Count, 3]);
+        sampler.WithNeighbours(embeddings, count);
         return sampler;
     }
 
