@@ -39,12 +39,15 @@ REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion 
 pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
 # (written beside the corpus, whose relative audio paths the manifests use)
 cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$CORPUS/events.real-heldout.jsonl" || true
+# Besides top-1 among all of a set's classes (94–150 here), the mean top-1 of 11-, 16- and 20-way episodes: the class
+# counts of the issue's real-recording benchmarks, whose chance levels (9 %, 6 %, 5 %) differ from ours (~1 %).
+ways=(--ways 11 --ways 16 --ways 20)
 for set in test unseen-label; do
-  flam eval zeroshot --manifest "$CORPUS/events.$set.jsonl" --template "the sound of {0}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
+  flam eval zeroshot --manifest "$CORPUS/events.$set.jsonl" --template "the sound of {0}" "${ways[@]}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
   flam eval retrieval --manifest "$CORPUS/events.$set.jsonl" "${model[@]}" -o "$OUT/retrieval-$set" --force
 done
 for set in events.real-heldout backgrounds.test; do
-  flam eval zeroshot --manifest "$CORPUS/$set.jsonl" --template "the sound of {0}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
+  flam eval zeroshot --manifest "$CORPUS/$set.jsonl" --template "the sound of {0}" "${ways[@]}" "${model[@]}" -o "$OUT/zeroshot-$set" --force
 done
 
 # Paraphrase robustness: every held-out label asked in three wordings (the corpus metadata maps the mixtures'

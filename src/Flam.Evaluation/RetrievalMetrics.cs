@@ -103,4 +103,52 @@ public static class ZeroShotMetrics
         }
         return [.. hits.Select(h => h / clips)];
     }
+
+    /// <summary>
+    /// Mean top-1 accuracy of <paramref name="ways"/>-way episodes: each episode draws that many of the classes that
+    /// have clips and classifies those classes' clips among them only (ties count as in <see cref="TopKAccuracy"/>).
+    /// Plain top-1 depends on how many classes a set has (1 % chance among 94, 9 % among 11); episodes make sets of
+    /// different sizes comparable. With <paramref name="ways"/> at least the number of classes with clips, this is
+    /// top-1 among those classes. Deterministic for a <paramref name="seed"/>.
+    /// </summary>
+    public static double EpisodeTop1(double[] logits, int classes, int[] trueClass, int ways, int episodes = 1000, int seed = 0)
+    {
+        if (logits.Length != trueClass.Length * classes) throw new ArgumentException("Logit matrix shape does not match the labels.");
+        if (ways < 2) throw new ArgumentException($"Episodes need at least 2 ways, got {ways}.");
+        if (episodes < 1) throw new ArgumentException($"Episodes must be at least 1, got {episodes}.");
+        var clipsOf = Enumerable.Range(0, trueClass.Length).GroupBy(c => trueClass[c]).ToDictionary(g => g.Key, g => g.ToArray());
+        int[] present = [.. clipsOf.Keys.Order()];
+        if (present.Length < 2) throw new ArgumentException("Episodes need clips of at least 2 classes.");
+        if (ways >= present.Length) episodes = 1;
+        int n = Math.Min(ways, present.Length);
+        var random = new Random(seed);
+        double sum = 0;
+        for (var e = 0; e < episodes; e++)
+        {
+            // Partial Fisher–Yates: the first n entries are the episode's classes.
+            for (var i = 0; i < n; i++)
+            {
+                var j = random.Next(i, present.Length);
+                (present[i], present[j]) = (present[j], present[i]);
+            }
+            var chosen = present.AsSpan(0, n);
+            int correct = 0, total = 0;
+            foreach (var k in chosen)
+            {
+                foreach (var c in clipsOf[k])
+                {
+                    var row = logits.AsSpan(c * classes, classes);
+                    var beaten = false;
+                    foreach (var other in chosen)
+                    {
+                        if (row[other] > row[k]) { beaten = true; break; }
+                    }
+                    correct += beaten ? 0 : 1;
+                    total++;
+                }
+            }
+            sum += (double)correct / total;
+        }
+        return sum / episodes;
+    }
 }

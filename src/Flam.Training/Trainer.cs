@@ -77,9 +77,14 @@ public sealed class Trainer
         _progress = progress;
     }
 
-    /// <summary>Stops the gradient of the parameters named by <paramref name="frozen"/> (names or module prefixes); the optimiser then leaves them out.</summary>
+    /// <summary>
+    /// Stops the gradient of the parameters named by <paramref name="frozen"/> (names or module prefixes); the optimiser
+    /// then leaves them out. Returns the batch-norm modules among them, whose running statistics must stay as they are
+    /// too (the trainer keeps them in evaluation mode): a batch norm in training mode normalises by the batch, so new
+    /// data (mixtures after isolated clips) would shift every input of the layers behind it from the first step on.
+    /// </summary>
     /// <exception cref="FlamException">A name matches no parameter.</exception>
-    internal static void Freeze(FlamModel model, IReadOnlyList<string> frozen)
+    internal static IReadOnlyList<nn.Module> Freeze(FlamModel model, IReadOnlyList<string> frozen)
     {
         var parameters = model.named_parameters().ToList();
         foreach (var name in frozen)
@@ -91,6 +96,10 @@ public sealed class Trainer
             }
             foreach (var (_, parameter) in matched) parameter.requires_grad = false;
         }
+        static bool Under(string name, string prefix) => name == prefix || name.StartsWith(prefix + ".", StringComparison.Ordinal);
+        return [.. model.named_modules()
+            .Where(m => m.module is TorchSharp.Modules.BatchNorm && frozen.Any(f => Under(m.name, f) || Under(f, m.name)))
+            .Select(m => m.module)];
     }
 
     /// <summary>
@@ -195,7 +204,7 @@ public sealed class Trainer
             }
             _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the {NegativeTextSampler.DefaultNeighbours} nearest of the batch's texts ({negatives.Count} texts).");
         }
-        Freeze(model, o.Frozen);
+        var frozenNorms = Freeze(model, o.Frozen);
         using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
         int startStep = 0;
         double? best = null;
@@ -244,6 +253,7 @@ public sealed class Trainer
             if (ahead < endStep) prefetch[ahead] = Schedule(ahead);
 
             model.train();
+            foreach (var norm in frozenNorms) norm.eval();
             double lr = LearningRateSchedule.At(step, o.Steps, o.LearningRate, o.MinLearningRate, o.WarmupSteps, o.Decay);
             var components = new Dictionary<string, double>();
             double total = 0;

@@ -122,7 +122,8 @@ public sealed record TrainingOptions
 
     /// <summary>
     /// Parameters left as they are: state-dict names or their module prefixes (<c>text_projection</c> freezes
-    /// <c>text_projection.0.weight</c> and the rest of that module). Each must name at least one parameter.
+    /// <c>text_projection.0.weight</c> and the rest of that module). Each must name at least one parameter. A frozen
+    /// batch norm (<c>audio_branch.bn0</c>) also keeps its running statistics: it normalises as in evaluation.
     /// </summary>
     public IReadOnlyList<string> Frozen { get; init; } = [];
 

@@ -153,4 +153,23 @@ public class PaperMetricsTests
         ];
         Assert.Equal([0.5, 0.75], ZeroShotMetrics.TopKAccuracy(logits, 6, [1, 4, 0, 1], 1, 5));
     }
+    [Fact]
+    public void Episode_top1_averages_the_accuracy_among_the_drawn_classes()
+    {
+        double[] logits =
+        [
+            0.5, 0.9, 0.1,   // true 0: beaten by class 1 only
+            0.0, 0.8, 0.2,   // true 1: always right
+            0.1, 0.7, 0.0,   // true 1: always right
+            0.3, 0.4, 0.1,   // true 2: beaten by both
+        ];
+        int[] truth = [0, 1, 1, 2];
+        // 2-way: {0,1} 2/3, {0,2} 1/2, {1,2} 2/3, drawn equally often.
+        Assert.Equal((2.0 / 3 + 0.5 + 2.0 / 3) / 3, ZeroShotMetrics.EpisodeTop1(logits, 3, truth, 2, episodes: 4000), 2);
+        // As many ways as classes: plain top-1.
+        Assert.Equal(ZeroShotMetrics.TopKAccuracy(logits, 3, truth, 1)[0], ZeroShotMetrics.EpisodeTop1(logits, 3, truth, 3));
+        Assert.Equal(0.5, ZeroShotMetrics.EpisodeTop1(logits, 3, truth, 11));
+        Assert.Equal(ZeroShotMetrics.EpisodeTop1(logits, 3, truth, 2, 50, seed: 7), ZeroShotMetrics.EpisodeTop1(logits, 3, truth, 2, 50, seed: 7));
+        Assert.Throws<ArgumentException>(() => ZeroShotMetrics.EpisodeTop1(logits, 3, truth, 1));
+    }
 }

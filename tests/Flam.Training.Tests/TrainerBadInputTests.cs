@@ -92,6 +92,25 @@ public class TrainerBadInputTests
     }
 
     [Fact]
+    public async Task A_frozen_batch_norm_keeps_its_running_statistics_and_an_unfrozen_one_moves()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
+        float[] RunningMean(string output, params string[] more)
+        {
+            var (code, _, err) = Run(Args(manifest, output, [.. more, "--steps", "2"])).GetAwaiter().GetResult();
+            Assert.True(code == 0, err);
+            var state = Flam.Model.Checkpoints.SafeTensors.Load(Path.Combine(output, FlamModel.WeightsFileName));
+            var mean = state["audio_branch.bn0.running_mean"].data<float>().ToArray();
+            foreach (var t in state.Values) t.Dispose();
+            return mean;
+        }
+        // A fresh model's running mean is 0; two training steps move it towards the log-mel's mean unless bn0 is frozen.
+        Assert.All(RunningMean(Path.Combine(root, "frozen"), "--freeze", "audio_branch.bn0"), m => Assert.Equal(0f, m));
+        Assert.Contains(RunningMean(Path.Combine(root, "trained")), m => Math.Abs(m) > 1);
+    }
+
+    [Fact]
     public async Task EmptyManifestIsReported()
     {
         using var root = FixturePaths.NewTempDirectory();

@@ -114,10 +114,16 @@ internal static partial class EvalCommand
         var manifest = new Option<string>("--manifest") { Description = "Manifest (JSONL) whose clips have tags; a clip's class is its first tag that names a class.", Required = true };
         var classesOption = new Option<string?>("--classes") { Description = "Text file with one class name per line (blank lines ignored). Default: the distinct first tags of the manifest's clips." };
         var template = new Option<string>("--template") { Description = "Prompt for each class; {0} is replaced by the class name (e.g. \"the sound of {0}\").", DefaultValueFactory = _ => "{0}" };
+        var ways = new Option<int[]>("--ways")
+        {
+            Description = "Also report the mean top-1 of N-way episodes (1000 draws of N classes, clips classified among them; repeatable), " +
+                "comparable with benchmarks of N classes.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var o = ModelOptions.Create();
         var command = new Command("zeroshot", "Zero-shot classification of a manifest's clips with class names as text queries: top-1/top-5 and per-class accuracy.")
         {
-            manifest, classesOption, template,
+            manifest, classesOption, template, ways,
         };
         o.AddTo(command);
         command.SetAction(parse =>
@@ -129,6 +135,8 @@ internal static partial class EvalCommand
             var outDir = parse.GetValue(o.Output)!;
             var stdout = parse.InvocationConfiguration.Output;
             if (!prompt.Contains("{0}", StringComparison.Ordinal)) throw new FlamException($"--template '{prompt}' has no {{0}} for the class name.");
+            int[] episodeWays = parse.GetValue(ways) ?? [];
+            if (episodeWays.FirstOrDefault(w => w < 2, 2) is var bad && bad < 2) throw new FlamException($"--ways {bad}: an episode needs at least 2 classes.");
             var file = Manifest.Read(manifestPath);
             var classes = classesPath is null ? ZeroShotClassifier.ClassesFromTags(file.Entries) : ReadClasses(classesPath);
             if (classes.Length == 0) throw new FlamException($"{manifestPath}: no clip has a tag, so there are no classes; pass --classes FILE.");
@@ -143,10 +151,13 @@ internal static partial class EvalCommand
             int[] truth = [.. labelled.Select(p => p.Class)];
             var accuracy = ZeroShotMetrics.TopKAccuracy(logits, classes.Length, truth, 1, 5);
             var perClass = ZeroShotClassifier.PerClassTop1(logits, classes, truth);
-            var groups = new Dictionary<string, IReadOnlyDictionary<string, double>>
+            var zeroShot = new Dictionary<string, double> { ["top1"] = accuracy[0], ["top5"] = accuracy[1] };
+            bool episodic = truth.Distinct().Count() >= 2;
+            foreach (var w in episodic ? episodeWays.Distinct() : [])
             {
-                ["zero_shot"] = new Dictionary<string, double> { ["top1"] = accuracy[0], ["top5"] = accuracy[1] },
-            };
+                zeroShot[$"top1_{w}way"] = ZeroShotMetrics.EpisodeTop1(logits, classes.Length, truth, w);
+            }
+            var groups = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["zero_shot"] = zeroShot };
             new MetricTableReport($"Zero-shot classification with {model}", new Dictionary<string, string>
             {
                 ["manifest"] = manifestPath,
@@ -158,7 +169,9 @@ internal static partial class EvalCommand
                 ["clips skipped (no tag names a class)"] = skipped.ToString(CultureInfo.InvariantCulture),
             }, groups, perClass).Write(outDir, parse.GetValue(o.Force));
             stdout.WriteLine($"{labelled.Count} clips, {classes.Length} classes ({skipped} clips without a matching tag skipped)");
-            stdout.WriteLine($"top1 {accuracy[0].ToString("F4", CultureInfo.InvariantCulture)}  top5 {accuracy[1].ToString("F4", CultureInfo.InvariantCulture)}");
+            stdout.WriteLine($"top1 {accuracy[0].ToString("F4", CultureInfo.InvariantCulture)}  top5 {accuracy[1].ToString("F4", CultureInfo.InvariantCulture)}" +
+                string.Concat(zeroShot.Where(kv => kv.Key.EndsWith("way", StringComparison.Ordinal))
+                    .Select(kv => string.Create(CultureInfo.InvariantCulture, $"  {kv.Key} {kv.Value:F4}"))));
             stdout.WriteLine($"wrote report to {outDir}");
             return 0;
         });

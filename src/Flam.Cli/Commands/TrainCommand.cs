@@ -58,7 +58,12 @@ internal static class TrainCommand
         var keep = Opt("--keep", "Checkpoints kept.", d.KeepCheckpoints);
         var validateEvery = Opt("--validate-every", "Validate every N steps (and at the end).", d.ValidateEvery);
         var device = Opt("--device", "cpu, cuda or cuda:N.", d.Device);
-        var freeze = new Option<string[]>("--freeze") { Description = "Leave these parameters as they are: state-dict names or module prefixes (e.g. text_projection); repeat for several.", AllowMultipleArgumentsPerToken = true };
+        var freeze = new Option<string[]>("--freeze")
+        {
+            Description = "Leave these parameters as they are: state-dict names or module prefixes (e.g. text_projection); repeat for several. " +
+                "A frozen batch norm (audio_branch.bn0) also keeps its running statistics.",
+            AllowMultipleArgumentsPerToken = true,
+        };
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
             warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, coverage, sourceWeight, downsample, stripes,

@@ -204,7 +204,7 @@ public sealed class ClipLevelEvalCommandTests
     {
         using var dir = FixturePaths.NewTempDirectory();
         var outDir = Path.Combine(dir, "zeroshot");
-        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--out", outDir, .. EvalCommandTests.ModelArgs()]);
+        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--ways", "2", "--ways", "3", "--out", outDir, .. EvalCommandTests.ModelArgs()]);
         Assert.True(code == 0, err);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
         Assert.Equal("4", report["inputs"]!["classes"]!.GetValue<string>());
@@ -214,6 +214,8 @@ public sealed class ClipLevelEvalCommandTests
         var logits = TwinSimilarity(["a", "b", "c", "d"], classes);
         var expected = ZeroShotMetrics.TopKAccuracy(logits, classes.Length, [0, 1, 2, 3], 1, 5);
         Equal(expected[0], report["metrics"]!["zero_shot"]!["top1"], "top1");
+        Equal(ZeroShotMetrics.EpisodeTop1(logits, classes.Length, [0, 1, 2, 3], 2), report["metrics"]!["zero_shot"]!["top1_2way"], "top1_2way");
+        Equal(ZeroShotMetrics.EpisodeTop1(logits, classes.Length, [0, 1, 2, 3], 3), report["metrics"]!["zero_shot"]!["top1_3way"], "top1_3way");
         Assert.Equal(1, report["per_class"]!["unknown"]!["clips"]!.GetValue<int>());
     }
 
@@ -226,6 +228,16 @@ public sealed class ClipLevelEvalCommandTests
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(missing, err);
         Assert.False(File.Exists(Path.Combine(dir, "r", "report.json")));
+    }
+
+    [Fact]
+    public async Task OneWayEpisodesAreRefused()
+    {
+        using var dir = FixturePaths.NewTempDirectory();
+        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--ways", "1", "--out", Path.Combine(dir, "z"), .. EvalCommandTests.ModelArgs()]);
+        Assert.Equal(FlamApp.UserError, code);
+        Assert.Contains("--ways 1", err);
+        Assert.False(File.Exists(Path.Combine(dir, "z", "report.json")));
     }
 
     [Theory]
