@@ -86,17 +86,17 @@ public sealed class Trainer
     /// <exception cref="FlamException">A name matches no parameter.</exception>
     internal static IReadOnlyList<nn.Module> Freeze(FlamModel model, IReadOnlyList<string> frozen)
     {
+        static bool Under(string name, string prefix) => name == prefix || name.StartsWith(prefix + ".", StringComparison.Ordinal);
         var parameters = model.named_parameters().ToList();
         foreach (var name in frozen)
         {
-            var matched = parameters.Where(p => p.name == name || p.name.StartsWith(name + ".", StringComparison.Ordinal)).ToList();
+            var matched = parameters.Where(p => Under(p.name, name)).ToList();
             if (matched.Count == 0)
             {
                 throw new FlamException($"--freeze '{name}' names no parameter of the model (parameters are named like '{parameters[0].name}').");
             }
             foreach (var (_, parameter) in matched) parameter.requires_grad = false;
         }
-        static bool Under(string name, string prefix) => name == prefix || name.StartsWith(prefix + ".", StringComparison.Ordinal);
         return [.. model.named_modules()
             .Where(m => m.module is TorchSharp.Modules.BatchNorm && frozen.Any(f => Under(m.name, f) || Under(f, m.name)))
             .Select(m => m.module)];

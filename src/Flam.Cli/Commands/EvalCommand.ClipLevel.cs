@@ -136,7 +136,10 @@ internal static partial class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             if (!prompt.Contains("{0}", StringComparison.Ordinal)) throw new FlamException($"--template '{prompt}' has no {{0}} for the class name.");
             int[] episodeWays = parse.GetValue(ways) ?? [];
-            if (episodeWays.FirstOrDefault(w => w < 2, 2) is var bad && bad < 2) throw new FlamException($"--ways {bad}: an episode needs at least 2 classes.");
+            foreach (var w in episodeWays)
+            {
+                if (w < 2) throw new FlamException($"--ways {w}: an episode needs at least 2 classes.");
+            }
             var file = Manifest.Read(manifestPath);
             var classes = classesPath is null ? ZeroShotClassifier.ClassesFromTags(file.Entries) : ReadClasses(classesPath);
             if (classes.Length == 0) throw new FlamException($"{manifestPath}: no clip has a tag, so there are no classes; pass --classes FILE.");
