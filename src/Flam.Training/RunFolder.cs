@@ -60,6 +60,27 @@ public static class RunFolder
         return new JsonObject { ["command"] = "flam train", ["settings"] = settings };
     }
 
+    // The settings record of a run with every default (the required ones left empty: a record always has them).
+    private static readonly JsonObject DefaultSettings =
+        Record(new TrainingOptions { TrainManifests = [], Config = "", OutputDirectory = "" })["settings"]!.AsObject();
+
+    // A run recorded by an earlier Flam has no entry for a setting added since, and ran as that setting's default does
+    // (a new setting's default keeps the old behaviour): a missing entry, at any depth, stands for the default, so a
+    // run resumes across an upgrade unless a setting really differs.
+    private static JsonObject WithDefaults(JsonObject recorded, JsonObject defaults)
+    {
+        var merged = new JsonObject();
+        foreach (var (key, value) in recorded)
+        {
+            merged[key] = value is JsonObject inner && defaults[key] is JsonObject innerDefaults ? WithDefaults(inner, innerDefaults) : value?.DeepClone();
+        }
+        foreach (var (key, value) in defaults.Where(kv => !recorded.ContainsKey(kv.Key)))
+        {
+            merged[key] = value?.DeepClone();
+        }
+        return merged;
+    }
+
     /// <summary>
     /// Writes <paramref name="record"/> as the folder's run.json, or, when one exists (a resumed run), refuses a
     /// different recipe naming the settings that differ.
@@ -81,8 +102,9 @@ public static class RunFolder
             var oldSettings = old?["settings"] as JsonObject
                 ?? throw new FlamException($"'{path}' is not a run record; use --force to replace the run or choose another folder.");
             var settings = record["settings"]!.AsObject();
-            var differences = settings.Select(kv => kv.Key).Union(oldSettings.Select(kv => kv.Key))
-                .Where(k => !JsonNode.DeepEquals(settings[k], oldSettings[k])).ToList();
+            var recorded = WithDefaults(oldSettings, DefaultSettings);
+            var differences = settings.Select(kv => kv.Key).Union(recorded.Select(kv => kv.Key))
+                .Where(k => !JsonNode.DeepEquals(settings[k], recorded[k])).ToList();
             if (differences.Count > 0)
             {
                 throw new FlamException($"--resume: the run in '{directory}' was made with different settings ({string.Join(", ", differences)}, " +

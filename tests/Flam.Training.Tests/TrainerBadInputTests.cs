@@ -111,6 +111,19 @@ public class TrainerBadInputTests
     }
 
     [Fact]
+    public async Task Resuming_a_finished_run_says_no_step_was_left_instead_of_a_NaN_loss()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
+        var output = Path.Combine(root, "run");
+        Assert.Equal(0, (await Run(Args(manifest, output, "--steps", "1"))).Code);
+        var (code, stdout, err) = await Run(Args(manifest, output, "--steps", "1", "--resume"));
+        Assert.True(code == 0, err);
+        Assert.Contains("done: 1 steps, no step left to run,", stdout);
+        Assert.DoesNotContain("NaN", stdout);
+    }
+
+    [Fact]
     public async Task EmptyManifestIsReported()
     {
         using var root = FixturePaths.NewTempDirectory();

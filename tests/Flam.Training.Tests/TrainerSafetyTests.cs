@@ -47,6 +47,26 @@ public class TrainerSafetyTests
     }
 
     [Fact]
+    public void ResumeTakesASettingMissingFromAnOlderRecordAsItsDefault()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
+        var output = Path.Combine(root, "run");
+        TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { StopAfter = 2 });
+        // What an earlier Flam wrote: no entry for settings added since (a top-level one and a nested one).
+        var path = Path.Combine(output, "run.json");
+        var record = JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.True(record["settings"]!.AsObject().Remove("Frozen"));
+        Assert.True(record["settings"]!["Batches"]!.AsObject().Remove("HardNegativeFraction"));
+        File.WriteAllText(path, record.ToJsonString());
+
+        var e = Assert.Throws<FlamException>(() => TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { Resume = true, Frozen = ["text_projection"] }));
+        Assert.Contains("was made with different settings (Frozen, see run.json)", e.Message);
+        Assert.Equal(4, TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { Resume = true }).Steps);
+        Assert.Equal([1, 2, 3, 4], LoggedSteps(output));
+    }
+
+    [Fact]
     public void ResumeSkipsACorruptNewestCheckpointAndRemovesKilledCheckpointWrites()
     {
         using var root = FixturePaths.NewTempDirectory();

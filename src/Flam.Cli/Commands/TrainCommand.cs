@@ -116,8 +116,11 @@ internal static class TrainCommand
             var outputWriter = parse.InvocationConfiguration.Output;
             var trainer = new Trainer(options, outputWriter);
             var summary = trainer.Run(CreateTextEncoder(parse.GetValue(textTower)!, options));
+            // A resumed run that had already reached --steps ran no step here, so it has no losses to show.
+            var losses = double.IsNaN(summary.FirstLoss) ? "no step left to run"
+                : string.Create(CultureInfo.InvariantCulture, $"loss {summary.FirstLoss:F4} -> {summary.LastLoss:F4}");
             outputWriter.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"done: {summary.Steps} steps, loss {summary.FirstLoss:F4} -> {summary.LastLoss:F4}" +
+                $"done: {summary.Steps} steps, {losses}" +
                 $"{(summary.BestValidation is { } b ? $", best val frame AUROC {b:F3}" : "")}, {summary.ClipsDropped} SED clips dropped, {summary.Elapsed.TotalSeconds:F0} s; wrote {Path.Combine(options.OutputDirectory, "model.safetensors")}"));
             return 0;
         });
