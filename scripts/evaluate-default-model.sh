@@ -37,8 +37,11 @@ done
 # rather than game or synthesised effects (REAL_SOURCES), and the held-out ambience backgrounds.
 REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket openttd-opensfx gcompris-qt-data}
 pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
-# (written beside the corpus, whose relative audio paths the manifests use)
-cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$CORPUS/events.real-heldout.jsonl" || true
+# (written beside the corpus, whose relative audio paths the manifests use; renamed into place, so an evaluation
+# running beside this one never reads a half-written file)
+real_tmp=$(mktemp "$CORPUS/.events.real-heldout.XXXXXX")
+cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$real_tmp" || true
+chmod 644 "$real_tmp" && mv "$real_tmp" "$CORPUS/events.real-heldout.jsonl"
 # Besides top-1 among all of a set's classes (94–150 here), the mean top-1 of 11-, 16- and 20-way episodes: the class
 # counts of the real-recording benchmarks, whose chance levels (9 %, 6 %, 5 %) differ from ours (~1 %).
 ways=(--ways 11 --ways 16 --ways 20)
