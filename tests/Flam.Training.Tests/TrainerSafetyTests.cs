@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Flam.Training;
 
 namespace Flam.Tests.Training;
 
@@ -34,36 +35,41 @@ public class TrainerSafetyTests
         Assert.Equal([1, 2, 3, 4], LoggedSteps(output));
     }
 
+    // A run of 4 steps stopped after 2, in root/run; returns its options, for a --resume.
+    private static TrainingOptions StoppedRun(string root)
+    {
+        var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
+        var options = TrainerTests.Options(manifest, Path.Combine(root, "run"), 4);
+        TrainerTests.Train(options with { StopAfter = 2 });
+        return options;
+    }
+
     [Fact]
     public void ResumeRefusesARunMadeWithOtherSettings()
     {
         using var root = FixturePaths.NewTempDirectory();
-        var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
-        var output = Path.Combine(root, "run");
-        TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { StopAfter = 2 });
-        var e = Assert.Throws<FlamException>(() => TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { Resume = true, Seed = 4, LearningRate = 2e-3 }));
-        Assert.Contains($"the run in '{output}' was made with different settings (Seed, LearningRate, see run.json)", e.Message);
-        Assert.Equal([1, 2], LoggedSteps(output));
+        var run = StoppedRun(root);
+        var e = Assert.Throws<FlamException>(() => TrainerTests.Train(run with { Resume = true, Seed = 4, LearningRate = 2e-3 }));
+        Assert.Contains($"the run in '{run.OutputDirectory}' was made with different settings (Seed, LearningRate, see run.json)", e.Message);
+        Assert.Equal([1, 2], LoggedSteps(run.OutputDirectory));
     }
 
     [Fact]
     public void ResumeTakesASettingMissingFromAnOlderRecordAsItsDefault()
     {
         using var root = FixturePaths.NewTempDirectory();
-        var manifest = SyntheticSet.Write(Path.Combine(root, "data"), clips: 4, seed: 1);
-        var output = Path.Combine(root, "run");
-        TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { StopAfter = 2 });
+        var run = StoppedRun(root);
         // What an earlier Flam wrote: no entry for settings added since (a top-level one and a nested one).
-        var path = Path.Combine(output, "run.json");
+        var path = Path.Combine(run.OutputDirectory, "run.json");
         var record = JsonNode.Parse(File.ReadAllText(path))!;
         Assert.True(record["settings"]!.AsObject().Remove("Frozen"));
         Assert.True(record["settings"]!["Batches"]!.AsObject().Remove("HardNegativeFraction"));
         File.WriteAllText(path, record.ToJsonString());
 
-        var e = Assert.Throws<FlamException>(() => TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { Resume = true, Frozen = ["text_projection"] }));
+        var e = Assert.Throws<FlamException>(() => TrainerTests.Train(run with { Resume = true, Frozen = ["text_projection"] }));
         Assert.Contains("was made with different settings (Frozen, see run.json)", e.Message);
-        Assert.Equal(4, TrainerTests.Train(TrainerTests.Options(manifest, output, 4) with { Resume = true }).Steps);
-        Assert.Equal([1, 2, 3, 4], LoggedSteps(output));
+        Assert.Equal(4, TrainerTests.Train(run with { Resume = true }).Steps);
+        Assert.Equal([1, 2, 3, 4], LoggedSteps(run.OutputDirectory));
     }
 
     [Fact]
