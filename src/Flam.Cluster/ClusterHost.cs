@@ -71,7 +71,8 @@ public static class ClusterHost
         var address = IPAddress.Parse(options.Address);
         var siloPort = options.SiloPort == 0 ? FreePort(address) : options.SiloPort;
         var gatewayPort = options.GatewayPort == 0 ? FreePort(address) : options.GatewayPort;
-        using var worker = new ShardWorker(options.Store, options.Name, load, log);
+        await using var claims = new PostgresFileClaims(options.Connection);
+        using var worker = new ShardWorker(options.Store, options.Name, load, claims, log);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         StderrLoggerProvider.Configure(builder.Logging);
         builder.Services.AddSingleton(worker);

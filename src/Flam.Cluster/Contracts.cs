@@ -78,9 +78,8 @@ public interface IFileIndexGrain : IGrainWithStringKey
 {
     /// <summary>Indexes the file (the grain's key) with <paramref name="model"/>, unless a shard already holds it as it is.</summary>
     /// <param name="model">The model and index options.</param>
-    /// <param name="retry">Whether an earlier call for it was lost with a worker: then every shard is checked first.</param>
     [Alias("Index")]
-    Task<FileOutcome> Index(ShardModel model, bool retry);
+    Task<FileOutcome> Index(ShardModel model);
 }
 
 /// <summary>
@@ -94,7 +93,7 @@ public interface IFileDispatchGrain : IGrainWithIntegerKey
 {
     /// <summary>Calls <see cref="IFileIndexGrain.Index"/> of <paramref name="path"/>.</summary>
     [Alias("Index")]
-    Task<FileOutcome> Index(string path, ShardModel model, bool retry);
+    Task<FileOutcome> Index(string path, ShardModel model);
 }
 
 /// <summary>Facts of the cluster any worker can answer, and the progress of the current job.</summary>

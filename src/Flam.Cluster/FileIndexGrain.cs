@@ -7,11 +7,11 @@ namespace Flam.Cluster;
 [ActivationCountBasedPlacement]
 internal sealed class FileIndexGrain(ShardWorker worker) : Grain, IFileIndexGrain
 {
-    public async Task<FileOutcome> Index(ShardModel model, bool retry)
+    public async Task<FileOutcome> Index(ShardModel model)
     {
         // One activation per file in flight: done, it leaves, so activation counts measure each worker's queue.
         DeactivateOnIdle();
-        return await worker.IndexAsync(this.GetPrimaryKeyString(), model, retry);
+        return await worker.IndexAsync(this.GetPrimaryKeyString(), model);
     }
 }
 
@@ -19,7 +19,7 @@ internal sealed class FileIndexGrain(ShardWorker worker) : Grain, IFileIndexGrai
 [StatelessWorker(1), Reentrant]
 internal sealed class FileDispatchGrain : Grain, IFileDispatchGrain
 {
-    public Task<FileOutcome> Index(string path, ShardModel model, bool retry) => GrainFactory.GetGrain<IFileIndexGrain>(path).Index(model, retry);
+    public Task<FileOutcome> Index(string path, ShardModel model) => GrainFactory.GetGrain<IFileIndexGrain>(path).Index(model);
 }
 
 /// <summary>

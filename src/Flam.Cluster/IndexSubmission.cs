@@ -82,7 +82,7 @@ public sealed class IndexSubmission(IClusterClient client, ShardModel model, int
             using var either = CancellationTokenSource.CreateLinkedTokenSource(lost, cancel);
             try
             {
-                return await client.GetGrain<IFileDispatchGrain>(0).Index(path, model, retry: attempt > 1).WaitAsync(either.Token);
+                return await client.GetGrain<IFileDispatchGrain>(0).Index(path, model).WaitAsync(either.Token);
             }
             catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancel.IsCancellationRequested)
             {

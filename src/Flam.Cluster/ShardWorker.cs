@@ -16,9 +16,10 @@ public delegate ShardEncoder ShardEncoderFactory(ShardModel model);
 /// <summary>
 /// The worker's side of indexing: its own shard (a normal index folder, <see cref="ClusterStore.ShardFolder"/>), written by
 /// one file at a time through <see cref="AudioIndexer"/>, so a worker killed at any moment leaves its shard as after its
-/// last committed file, and reopening the shard when the worker restarts cuts off the rest.
+/// last committed file, and reopening the shard when the worker restarts cuts off the rest. Each file is indexed under
+/// its cluster-wide claim (<paramref name="claims"/>) and only if no other shard holds it, so no file lands twice.
 /// </summary>
-public sealed class ShardWorker(string store, string name, ShardEncoderFactory load, Action<string> log) : IDisposable
+public sealed class ShardWorker(string store, string name, ShardEncoderFactory load, IFileClaims claims, Action<string> log) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ShardModel? _model;
@@ -32,13 +33,14 @@ public sealed class ShardWorker(string store, string name, ShardEncoderFactory l
     public string Name { get; } = name;
 
     /// <summary>Indexes <paramref name="path"/> into this worker's shard, after the files queued before it.</summary>
-    public async Task<FileOutcome> IndexAsync(string path, ShardModel model, bool retry)
+    public async Task<FileOutcome> IndexAsync(string path, ShardModel model)
     {
         await _gate.WaitAsync();
         try
         {
+            await using var claim = await claims.ClaimAsync(Path.GetFullPath(path));
             // Encoding is long and synchronous: off the grain scheduler's threads.
-            return await Task.Run(() => Index(path, model, retry));
+            return await Task.Run(() => Index(path, model));
         }
         finally
         {
@@ -46,7 +48,7 @@ public sealed class ShardWorker(string store, string name, ShardEncoderFactory l
         }
     }
 
-    private FileOutcome Index(string path, ShardModel model, bool retry)
+    private FileOutcome Index(string path, ShardModel model)
     {
         var clock = Stopwatch.StartNew();
         FileOutcome Outcome(FileState state, double audio = 0, string? reason = null) => new(state, Name, audio, clock.Elapsed.TotalSeconds, reason);
@@ -64,8 +66,9 @@ public sealed class ShardWorker(string store, string name, ShardEncoderFactory l
                 return Outcome(FileState.AlreadyIndexed);
             }
             var file = plan.ToIndex[0];
-            // A worker that died after its commit but before its answer: the file is in its shard, and must not land twice.
-            if (retry && ClusterStore.HeldByAnotherShard(Store, Name, file))
+            // Another worker indexed it: one that died after its commit but before its answer, or one that was handed the
+            // same file by a second activation of its grain and claimed it first. Either way it must not land twice.
+            if (ClusterStore.HeldByAnotherShard(Store, Name, file))
             {
                 return Outcome(FileState.AlreadyIndexed);
             }

@@ -159,7 +159,11 @@ public sealed class ClusterTests(PostgresServer postgres) : IClassFixture<Postgr
                 using var reference = AudioIndexReader.Open(single);
                 var held = shards.SelectMany(s => s.Files.Select((f, i) => (Shard: s, Index: i, File: f))).ToList();
                 // Every file exactly once, none lost with the killed worker, none indexed twice.
-                Assert.Equal(reference.Files.Select(f => f.Path).Order(StringComparer.Ordinal), held.Select(h => h.File.Path).Order(StringComparer.Ordinal));
+                var lost = reference.Files.Select(f => f.Path).Except(held.Select(h => h.File.Path), StringComparer.Ordinal).ToList();
+                var twice = held.GroupBy(h => h.File.Path, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+                Assert.True(lost.Count == 0 && twice.Count == 0,
+                    $"lost: [{string.Join(", ", lost)}]; in more than one shard: [{string.Join(", ", twice)}]; the submission printed: {output}");
+                Assert.Equal(reference.Files.Count, held.Count);
                 for (var i = 0; i < reference.Files.Count; i++)
                 {
                     var file = reference.Files[i];
