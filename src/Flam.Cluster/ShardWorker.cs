@@ -38,9 +38,23 @@ public sealed class ShardWorker(string store, string name, ShardEncoderFactory l
         await _gate.WaitAsync();
         try
         {
-            await using var claim = await claims.ClaimAsync(Path.GetFullPath(path));
-            // Encoding is long and synchronous: off the grain scheduler's threads.
-            return await Task.Run(() => Index(path, model));
+            IAsyncDisposable claim;
+            try
+            {
+                claim = await claims.ClaimAsync(Path.GetFullPath(path));
+            }
+            catch (FlamException e)
+            {
+                // The claims live in the cluster's own database: without it the file is reported with the reason, and
+                // running 'index add' again adds it.
+                log($"error: {path}: {e.Message}");
+                return new FileOutcome(FileState.Failed, Name, 0, 0, e.Message);
+            }
+            await using (claim)
+            {
+                // Encoding is long and synchronous: off the grain scheduler's threads.
+                return await Task.Run(() => Index(path, model));
+            }
         }
         finally
         {

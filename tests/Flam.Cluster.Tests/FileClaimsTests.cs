@@ -43,4 +43,20 @@ public sealed class FileClaimsTests(PostgresServer postgres) : IClassFixture<Pos
         await killed.DisposeAsync();
         await (await waiting.WaitAsync(Long)).DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_worker_that_cannot_claim_a_file_reports_it_failed_with_the_reason_and_indexes_nothing()
+    {
+        using var temp = FixturePaths.NewTempDirectory();
+        var loads = 0;
+        var unreachable = new PostgresFileClaims("Host=127.0.0.1;Port=1;Username=nobody;Timeout=2");
+        using var worker = new ShardWorker(temp, "w1", _ => throw new InvalidOperationException($"model loaded ({++loads})"), unreachable, _ => { });
+        var model = new ShardModel(null, null, null, "float32", "int8", false, null, 8);
+
+        var outcome = await worker.IndexAsync(Path.Combine(temp, "a.wav"), model);
+
+        Assert.Equal(FileState.Failed, outcome.State);
+        Assert.Contains("Cannot claim", outcome.Reason);
+        Assert.Equal(0, loads);
+    }
 }
