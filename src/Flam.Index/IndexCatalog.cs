@@ -83,6 +83,30 @@ internal sealed class IndexCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the catalog in <paramref name="folder"/> has its tables: an indexer that is creating it has made the file
+    /// but not yet the tables, and such a folder holds no index yet.
+    /// </summary>
+    public static bool HasTables(string folder)
+    {
+        try
+        {
+            using var connection = Connect(System.IO.Path.Combine(folder, FileName), SqliteOpenMode.ReadOnly, immutable: false);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'";
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 8 or 14)
+        {
+            // A read-only folder (see Open): nobody is creating anything there, so the full open decides.
+            return true;
+        }
+        catch (SqliteException e)
+        {
+            throw Damaged(folder, e);
+        }
+    }
+
     private static SqliteConnection Connect(string path, SqliteOpenMode mode, bool immutable)
     {
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 30 };

@@ -93,7 +93,7 @@ public sealed record IndexSettings(
     /// <summary>The settings recorded in the index in <paramref name="folder"/>, or null when there is no index there yet.</summary>
     public static IndexSettings? Read(string folder)
     {
-        if (!File.Exists(Path.Combine(folder, IndexCatalog.FileName)))
+        if (!File.Exists(Path.Combine(folder, IndexCatalog.FileName)) || !IndexCatalog.HasTables(folder))
         {
             return null;
         }

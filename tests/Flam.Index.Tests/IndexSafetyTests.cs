@@ -30,6 +30,20 @@ public sealed class IndexSafetyTests
     }
 
     [Fact]
+    public void A_folder_whose_database_is_still_being_created_holds_no_index_yet()
+    {
+        using var temp = FixturePaths.NewTempDirectory();
+        // What a reader can find while an indexer creates the index: the database file, without its tables yet.
+        Directory.CreateDirectory(temp["index"]);
+        File.WriteAllBytes(temp["index/index.db"], []);
+        Assert.Null(IndexSettings.Read(temp["index"]));
+
+        // A damaged database is still reported, not taken for one being created.
+        File.WriteAllText(temp["index/index.db"], "not a database, but long enough for SQLite to read a header from it");
+        Assert.Throws<FlamException>(() => IndexSettings.Read(temp["index"]));
+    }
+
+    [Fact]
     public void A_second_indexer_is_refused_while_the_first_holds_the_index()
     {
         var (temp, _, index) = Indexed();
