@@ -59,16 +59,6 @@ public static class ClusterStore
     }
 
     /// <summary>Whether a shard other than <paramref name="worker"/>'s holds <paramref name="file"/> with the same content.</summary>
-    internal static bool HeldByAnotherShard(string store, string worker, PlannedFile file)
-    {
-        foreach (var shard in Shards(store).Where(s => Path.GetFileName(s) != worker))
-        {
-            using var reader = AudioIndexReader.Open(shard);
-            if (reader.Files.Any(f => f.FullPath == file.FullPath && f.Sha256 == file.Sha256))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    internal static bool HeldByAnotherShard(string store, string worker, PlannedFile file) =>
+        Shards(store).Where(s => Path.GetFileName(s) != worker).Any(shard => AudioIndexReader.Holds(shard, file.FullPath, file.Sha256));
 }

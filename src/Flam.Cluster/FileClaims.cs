@@ -49,7 +49,7 @@ public sealed class PostgresFileClaims(string connectionString) : IFileClaims, I
     }
 
     /// <summary>The lock key of a path: the first 8 bytes of its SHA-256 (a collision only makes two files take turns).</summary>
-    internal static long Key(string fullPath) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(fullPath)));
+    private static long Key(string fullPath) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(fullPath)));
 
     private async Task ReleaseAsync(long key)
     {

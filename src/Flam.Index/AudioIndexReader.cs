@@ -104,6 +104,17 @@ public sealed class AudioIndexReader : IDisposable
         return new AudioIndexReader(folder, settings, files, mapped);
     }
 
+    /// <summary>
+    /// Whether the index in <paramref name="folder"/> holds <paramref name="fullPath"/> with content
+    /// <paramref name="sha256"/> as last committed. Reads one catalog row, not the index: for a check made per file.
+    /// </summary>
+    /// <exception cref="FlamException">The folder holds no index or its database is damaged.</exception>
+    public static bool Holds(string folder, string fullPath, string sha256)
+    {
+        using var catalog = IndexCatalog.Open(folder, write: false);
+        return catalog.Holds(fullPath, sha256);
+    }
+
     /// <summary>The frame records of file <paramref name="file"/>'s windows <paramref name="first"/> .. +<paramref name="count"/>.</summary>
     internal ReadOnlySpan<byte> Frames(int file, int first, int count) => _segments[Files[file].Segment].Frames(Files[file].FirstWindow + first, count);
 

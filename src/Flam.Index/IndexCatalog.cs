@@ -92,9 +92,7 @@ internal sealed class IndexCatalog : IDisposable
         try
         {
             using var connection = Connect(System.IO.Path.Combine(folder, FileName), SqliteOpenMode.ReadOnly, immutable: false);
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'";
-            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+            return Tables(connection, "meta") > 0;
         }
         catch (SqliteException e) when (e.SqliteErrorCode is 8 or 14)
         {
@@ -105,6 +103,15 @@ internal sealed class IndexCatalog : IDisposable
         {
             throw Damaged(folder, e);
         }
+    }
+
+    /// <summary>How many of the tables <paramref name="names"/> the database has.</summary>
+    private static long Tables(SqliteConnection connection, params string[] names)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({string.Join(", ", names.Select((_, i) => "$t" + i))})";
+        for (var i = 0; i < names.Length; i++) command.Parameters.AddWithValue("$t" + i, names[i]);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static SqliteConnection Connect(string path, SqliteOpenMode mode, bool immutable)
@@ -214,6 +221,16 @@ internal sealed class IndexCatalog : IDisposable
         return files;
     });
 
+    /// <summary>Whether a committed file has <paramref name="fullPath"/> and <paramref name="sha256"/>: one indexed row, not the file list.</summary>
+    public bool Holds(string fullPath, string sha256) => Guard(() =>
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM files WHERE full_path = $p AND sha256 = $s";
+        command.Parameters.AddWithValue("$p", fullPath);
+        command.Parameters.AddWithValue("$s", sha256);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    });
+
     public void SetSegmentWindows(SqliteTransaction transaction, int segment, long windows) =>
         Run(transaction, "INSERT INTO segments(id, windows) VALUES ($id, $w) ON CONFLICT(id) DO UPDATE SET windows = $w", ("$id", segment), ("$w", windows));
 
@@ -235,9 +252,7 @@ internal sealed class IndexCatalog : IDisposable
         var assigned = new Dictionary<long, byte[]>();
         InTransaction(_ =>
         {
-            using var exists = _connection.CreateCommand();
-            exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('clusters', 'window_clusters')";
-            if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) < 2)
+            if (Tables(_connection, "clusters", "window_clusters") < 2)
             {
                 return; // made before indexes were clustered, and not written since
             }

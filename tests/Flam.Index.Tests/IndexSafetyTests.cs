@@ -30,6 +30,19 @@ public sealed class IndexSafetyTests
     }
 
     [Fact]
+    public void Holds_answers_as_the_readers_file_list_does()
+    {
+        var (temp, _, index) = Indexed();
+        using var __ = temp;
+        using var reader = AudioIndexReader.Open(index);
+        Assert.Equal(3, reader.Files.Count);
+        Assert.All(reader.Files, f => Assert.True(AudioIndexReader.Holds(index, f.FullPath, f.Sha256), f.Path));
+        var first = reader.Files[0];
+        Assert.False(AudioIndexReader.Holds(index, first.FullPath, reader.Files[1].Sha256));
+        Assert.False(AudioIndexReader.Holds(index, first.FullPath + ".other", first.Sha256));
+    }
+
+    [Fact]
     public void A_folder_whose_database_is_still_being_created_holds_no_index_yet()
     {
         using var temp = FixturePaths.NewTempDirectory();
