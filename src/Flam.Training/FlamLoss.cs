@@ -10,8 +10,10 @@ namespace Flam.Training;
 /// <param name="PriorWeight">Weight of the prior loss.</param>
 /// <param name="Blocking">Block sizes of the frame-wise loss; null computes it naively in one piece.</param>
 /// <param name="DecisionWeight">Weight of <see cref="DecisionLoss"/> (0 in the official recipe).</param>
+/// <param name="DecisionNegativeWeight">Weight of the negative frames against the positive ones inside <see cref="DecisionLoss"/>
+/// (1 = class-balanced). Above 1 a false alarm costs more than a miss, which moves the decision s &gt; ½ towards fewer false alarms.</param>
 public sealed record FlamLossOptions(double GlobalWeight = 1.0, double SedWeight = 200.0, double PriorWeight = 1.0, FramewiseBlocking? Blocking = null,
-    double DecisionWeight = 0.0)
+    double DecisionWeight = 0.0, double DecisionNegativeWeight = 1.0)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for negative or non-finite weights and bad block sizes.</summary>
     public void Validate()
@@ -20,6 +22,8 @@ public sealed record FlamLossOptions(double GlobalWeight = 1.0, double SedWeight
         {
             if (!double.IsFinite(w) || w < 0) throw new ArgumentException($"The {name} loss weight must be a finite non-negative number, got {w}.");
         }
+        if (!double.IsFinite(DecisionNegativeWeight) || DecisionNegativeWeight <= 0)
+            throw new ArgumentException($"The decision loss's negative-frame weight must be a finite positive number, got {DecisionNegativeWeight}.");
         Blocking?.Validate();
     }
 }
@@ -89,7 +93,7 @@ public sealed class FlamLoss
             var local = (framewise * sedWeight).add_(prior * priorWeight, TorchScalars.One);
             if (_options.DecisionWeight != 0)
             {
-                decision = DecisionLoss.Compute(sed.LocalAudio, sed.Text, scale, sed.Labels, sed.AudioMask, sed.TextMask);
+                decision = DecisionLoss.Compute(sed.LocalAudio, sed.Text, scale, sed.Labels, sed.AudioMask, sed.TextMask, _options.DecisionNegativeWeight);
                 using var decisionWeight = _options.DecisionWeight.ToScalar();
                 local.add_(decision * decisionWeight, TorchScalars.One);
             }

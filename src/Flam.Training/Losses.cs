@@ -126,25 +126,28 @@ public static class FramewiseSigmoidLoss
 }
 
 /// <summary>
-/// Decision loss (Flam's addition, off in the official recipe): a class-balanced logistic loss on the unbiased logit
-/// z[i,j,t] = α_j·⟨a[i,t], e_j⟩, L = ½·[mean over positive frames of softplus(−z) + mean over negative frames of softplus(z)],
-/// over the masked pairs. The calibrated output s = p/(p + σ(β)) exceeds ½ exactly where z &gt; 0, so this loss trains
-/// the decision itself; the frame-wise loss alone barely pushes z below 0 on frames of absent texts, because with a very
-/// negative β those terms cost almost nothing (a loud frame of one sound ends up above ½ for any text).
+/// Decision loss (Flam's addition, off in the official recipe): a class-weighted logistic loss on the unbiased logit
+/// z[i,j,t] = α_j·⟨a[i,t], e_j⟩, L = [mean over positive frames of softplus(−z) + r·mean over negative frames of softplus(z)] / (1 + r),
+/// over the masked pairs; r = 1 is class-balanced. The calibrated output s = p/(p + σ(β)) exceeds ½ exactly where z &gt; 0, so
+/// this loss trains the decision itself; the frame-wise loss alone barely pushes z below 0 on frames of absent texts, because
+/// with a very negative β those terms cost almost nothing (a loud frame of one sound ends up above ½ for any text).
+/// With r &gt; 1 the loss's optimum puts z = 0 where a frame's class-balanced odds of being positive are r : 1, not 1 : 1.
 /// </summary>
 public static class DecisionLoss
 {
-    /// <summary>Same inputs as <see cref="FramewiseSigmoidLoss.Compute"/> without the bias; a class with no frame adds nothing.</summary>
-    public static Tensor Compute(Tensor localAudio, Tensor text, Tensor logitScale, Tensor labels, Tensor audioMask, Tensor textMask)
+    /// <summary>Same inputs as <see cref="FramewiseSigmoidLoss.Compute"/> without the bias, and r (<paramref name="negativeWeight"/>);
+    /// a class with no frame adds nothing.</summary>
+    public static Tensor Compute(Tensor localAudio, Tensor text, Tensor logitScale, Tensor labels, Tensor audioMask, Tensor textMask, double negativeWeight = 1.0)
     {
         using var scope = NewDisposeScope();
         var z = logitScale.view(1, -1, 1) * FramewiseSigmoidLoss.Similarity(localAudio, text);
         var mask = FramewiseSigmoidLoss.PairMask(audioMask, textMask, localAudio.dtype).unsqueeze(2).expand_as(z);
         var positive = labels.to_type(z.dtype) * mask;
         var negative = mask - positive;
-        using var half = 0.5.ToScalar();
+        using var r = negativeWeight.ToScalar();
+        using var norm = (1.0 / (1.0 + negativeWeight)).ToScalar();
         // softplus(∓z) = −log σ(±z)
-        var loss = ClassMean(F.logsigmoid(z).neg(), positive).add(ClassMean(F.logsigmoid(z.neg()).neg(), negative), TorchScalars.One) * half;
+        var loss = ClassMean(F.logsigmoid(z).neg(), positive).add(ClassMean(F.logsigmoid(z.neg()).neg(), negative), r) * norm;
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -32,8 +32,8 @@ public class DecisionLossTests
         return (audio, text, scale, labels);
     }
 
-    /// <summary>½·(mean softplus(−z) over positive frames + mean softplus(z) over negative frames), masked pairs only.</summary>
-    private static double Naive(float[] audio, float[] text, float[] scale, float[] labels, int[] audioMask, int[] textMask)
+    /// <summary>(mean softplus(−z) over positive frames + r·mean softplus(z) over negative frames) / (1 + r), masked pairs only.</summary>
+    private static double Naive(float[] audio, float[] text, float[] scale, float[] labels, int[] audioMask, int[] textMask, double r)
     {
         double pos = 0, neg = 0;
         int nPos = 0, nNeg = 0;
@@ -50,19 +50,20 @@ public class DecisionLossTests
                     else { neg += Math.Log(1 + Math.Exp(z)); nNeg++; }
                 }
             }
-        return 0.5 * ((nPos == 0 ? 0 : pos / nPos) + (nNeg == 0 ? 0 : neg / nNeg));
+        return ((nPos == 0 ? 0 : pos / nPos) + r * (nNeg == 0 ? 0 : neg / nNeg)) / (1 + r);
     }
 
     [Theory]
-    [InlineData(1, new[] { 1, 1, 1 }, new[] { 1, 1, 1, 1 })]
-    [InlineData(2, new[] { 1, 0, 1 }, new[] { 1, 1, 0, 1 })]
-    public void MatchesTheLoopTwin(int seed, int[] audioMask, int[] textMask)
+    [InlineData(1, new[] { 1, 1, 1 }, new[] { 1, 1, 1, 1 }, 1.0)]
+    [InlineData(2, new[] { 1, 0, 1 }, new[] { 1, 1, 0, 1 }, 1.0)]
+    [InlineData(3, new[] { 1, 1, 1 }, new[] { 1, 0, 1, 1 }, 4.0)]
+    public void MatchesTheLoopTwin(int seed, int[] audioMask, int[] textMask, double negativeWeight)
     {
         var (audio, text, scale, labels) = Data(seed);
         using var scope = NewDisposeScope();
         var loss = DecisionLoss.Compute(tensor(audio, [B, T, D]), tensor(text, [K, D]), tensor(scale, [K]), tensor(labels, [B, K, T]),
-            tensor(audioMask.Select(m => (long)m).ToArray()), tensor(textMask.Select(m => (long)m).ToArray()));
-        Assert.Equal(Naive(audio, text, scale, labels, audioMask, textMask), loss.item<float>(), 5);
+            tensor(audioMask.Select(m => (long)m).ToArray()), tensor(textMask.Select(m => (long)m).ToArray()), negativeWeight);
+        Assert.Equal(Naive(audio, text, scale, labels, audioMask, textMask, negativeWeight), loss.item<float>(), 5);
     }
 
     [Fact]
@@ -91,5 +92,19 @@ public class DecisionLossTests
         Assert.NotNull(on.Decision);
         Assert.Equal(off.Total.item<float>() + 2 * on.Decision!.item<float>(), on.Total.item<float>(), 3);
         Assert.Throws<ArgumentException>(() => new FlamLossOptions(DecisionWeight: -1).Validate());
+        Assert.Throws<ArgumentException>(() => new FlamLossOptions(DecisionNegativeWeight: 0).Validate());
+    }
+
+    [Fact]
+    public void FlamLossPassesTheNegativeWeightOn()
+    {
+        var (audio, text, scale, labels) = Data(4);
+        using var scope = NewDisposeScope();
+        SedLossInputs Inputs() => new(tensor(audio, [B, T, D]), tensor(text, [K, D]), tensor(scale, [K]), tensor(1f), tensor(new float[] { -3, -2, -4, -1 }),
+            tensor(labels, [B, K, T]), ones(B, dtype: ScalarType.Int64), ones(K, dtype: ScalarType.Int64));
+        using var weighted = new FlamLoss(new FlamLossOptions(DecisionWeight: 1, DecisionNegativeWeight: 3)).Compute(null, Inputs());
+        var expected = Naive(audio, text, scale, labels, [1, 1, 1], [1, 1, 1, 1], 3);
+        Assert.Equal(expected, weighted.Decision!.item<float>(), 5);
+        Assert.NotEqual(Naive(audio, text, scale, labels, [1, 1, 1], [1, 1, 1, 1], 1), expected, 3);
     }
 }

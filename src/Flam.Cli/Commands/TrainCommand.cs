@@ -39,6 +39,7 @@ internal static class TrainCommand
         var priorWeight = Opt("--prior-weight", "Weight of the prior loss.", d.Loss.PriorWeight);
         var nonsense = Opt("--nonsense-texts", "Stage 2 with --negative-texts: add made-up texts (\"vosk trelimap\") to the negative-text vocabulary, as this fraction of its size (0 = none).", d.NonsenseTextFraction);
         var decisionWeight = Opt("--decision-weight", "Stage 2: weight of the class-balanced loss on the unbiased logit α·⟨a,e⟩, whose sign is the calibrated decision (0 = off, the official recipe).", d.Loss.DecisionWeight);
+        var decisionNegative = Opt("--decision-negative-weight", "Stage 2, with --decision-weight: weight of a negative frame against a positive one in that loss (1 = class-balanced; above 1 trades misses for fewer false alarms of absent sounds).", d.Loss.DecisionNegativeWeight);
         var globalWeight = Opt("--global-weight", "Weight of the global loss.", d.Loss.GlobalWeight);
         var textBlock = Opt("--text-block", "Text slots per block of the frame-wise loss (bounded memory).", d.Loss.Blocking!.TextBlockSize);
         var slots = Opt("--text-slots", "Text slots per clip in SED batches (K = this × B).", d.Batches.TextSlotsPerClip);
@@ -66,7 +67,7 @@ internal static class TrainCommand
         };
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
-            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, coverage, sourceWeight, downsample, stripes,
+            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, decisionNegative, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, coverage, sourceWeight, downsample, stripes,
             stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, freeze, force];
         foreach (var option in all) command.Options.Add(option);
 
@@ -97,7 +98,7 @@ internal static class TrainCommand
                 WeightDecay = parse.GetValue(weightDecay),
                 GradientClip = parse.GetValue(clip),
                 NonsenseTextFraction = parse.GetValue(nonsense),
-                Loss = new FlamLossOptions(parse.GetValue(globalWeight), parse.GetValue(sedWeight), parse.GetValue(priorWeight), new FramewiseBlocking(parse.GetValue(textBlock)), parse.GetValue(decisionWeight)),
+                Loss = new FlamLossOptions(parse.GetValue(globalWeight), parse.GetValue(sedWeight), parse.GetValue(priorWeight), new FramewiseBlocking(parse.GetValue(textBlock)), parse.GetValue(decisionWeight), parse.GetValue(decisionNegative)),
                 Batches = d.Batches with { TextSlotsPerClip = parse.GetValue(slots), MinFrameCoverage = parse.GetValue(coverage), NegativeTextsPerClip = parse.GetValue(negativeTexts), HardNegativeFraction = parse.GetValue(hardNegatives) },
                 SourceWeights = ParseWeights(parse.GetValue(sourceWeight) ?? []),
                 DownsampleProbability = parse.GetValue(downsample),
