@@ -84,10 +84,8 @@ public class DecisionLossTests
     {
         var (audio, text, scale, labels) = Data(3);
         using var scope = NewDisposeScope();
-        SedLossInputs Inputs() => new(tensor(audio, [B, T, D]), tensor(text, [K, D]), tensor(scale, [K]), tensor(1f), tensor(new float[] { -3, -2, -4, -1 }),
-            tensor(labels, [B, K, T]), ones(B, dtype: ScalarType.Int64), ones(K, dtype: ScalarType.Int64));
-        using var off = new FlamLoss(new FlamLossOptions()).Compute(null, Inputs());
-        using var on = new FlamLoss(new FlamLossOptions(DecisionWeight: 2)).Compute(null, Inputs());
+        using var off = new FlamLoss(new FlamLossOptions()).Compute(null, SedInputs(audio, text, scale, labels));
+        using var on = new FlamLoss(new FlamLossOptions(DecisionWeight: 2)).Compute(null, SedInputs(audio, text, scale, labels));
         Assert.Null(off.Decision);
         Assert.NotNull(on.Decision);
         Assert.Equal(off.Total.item<float>() + 2 * on.Decision!.item<float>(), on.Total.item<float>(), 3);
@@ -100,11 +98,14 @@ public class DecisionLossTests
     {
         var (audio, text, scale, labels) = Data(4);
         using var scope = NewDisposeScope();
-        SedLossInputs Inputs() => new(tensor(audio, [B, T, D]), tensor(text, [K, D]), tensor(scale, [K]), tensor(1f), tensor(new float[] { -3, -2, -4, -1 }),
-            tensor(labels, [B, K, T]), ones(B, dtype: ScalarType.Int64), ones(K, dtype: ScalarType.Int64));
-        using var weighted = new FlamLoss(new FlamLossOptions(DecisionWeight: 1, DecisionNegativeWeight: 3)).Compute(null, Inputs());
+        using var weighted = new FlamLoss(new FlamLossOptions(DecisionWeight: 1, DecisionNegativeWeight: 3)).Compute(null, SedInputs(audio, text, scale, labels));
         var expected = Naive(audio, text, scale, labels, [1, 1, 1], [1, 1, 1, 1], 3);
         Assert.Equal(expected, weighted.Decision!.item<float>(), 5);
         Assert.NotEqual(Naive(audio, text, scale, labels, [1, 1, 1], [1, 1, 1, 1], 1), expected, 3);
     }
+
+    // Every clip and text unmasked, fixed per-text biases, exp(aed_logit_scale) = 1.
+    private static SedLossInputs SedInputs(float[] audio, float[] text, float[] scale, float[] labels) =>
+        new(tensor(audio, [B, T, D]), tensor(text, [K, D]), tensor(scale, [K]), tensor(1f), tensor(new float[] { -3, -2, -4, -1 }),
+            tensor(labels, [B, K, T]), ones(B, dtype: ScalarType.Int64), ones(K, dtype: ScalarType.Int64));
 }
