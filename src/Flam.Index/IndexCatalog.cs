@@ -68,9 +68,8 @@ internal sealed class IndexCatalog : IDisposable
             }
             return new IndexCatalog(connection, folder);
         }
-        catch (SqliteException e) when (!write && e.SqliteErrorCode is 8 or 14)
+        catch (SqliteException e) when (!write && InReadOnlyFolder(e))
         {
-            // SQLITE_READONLY / SQLITE_CANTOPEN: a read-only folder where the WAL's shared-memory file cannot be created.
             // Nobody can be writing there, so the database is opened as immutable.
             connection?.Dispose();
             connection = Connect(path, SqliteOpenMode.ReadOnly, immutable: true);
@@ -94,9 +93,9 @@ internal sealed class IndexCatalog : IDisposable
             using var connection = Connect(System.IO.Path.Combine(folder, FileName), SqliteOpenMode.ReadOnly, immutable: false);
             return Tables(connection, "meta") > 0;
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is 8 or 14)
+        catch (SqliteException e) when (InReadOnlyFolder(e))
         {
-            // A read-only folder (see Open): nobody is creating anything there, so the full open decides.
+            // Nobody is creating anything there, so the full open decides.
             return true;
         }
         catch (SqliteException e)
@@ -104,6 +103,9 @@ internal sealed class IndexCatalog : IDisposable
             throw Damaged(folder, e);
         }
     }
+
+    // SQLITE_READONLY / SQLITE_CANTOPEN on a read-only open: a read-only folder, where the WAL's shared-memory file cannot be created.
+    private static bool InReadOnlyFolder(SqliteException e) => e.SqliteErrorCode is 8 or 14;
 
     /// <summary>How many of the tables <paramref name="names"/> the database has.</summary>
     private static long Tables(SqliteConnection connection, params string[] names)
