@@ -37,19 +37,22 @@ done
 # rather than game or synthesised effects (REAL_SOURCES), and the held-out ambience backgrounds.
 REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket openttd-opensfx gcompris-qt-data}
 pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
-# (written beside the corpus, whose relative audio paths the manifests use; renamed into place, so an evaluation
-# running beside this one never reads a half-written file)
-real_tmp=$(mktemp "$CORPUS/.events.real-heldout.XXXXXX")
-cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" > "$real_tmp" || true
-chmod 644 "$real_tmp" && mv "$real_tmp" "$CORPUS/events.real-heldout.jsonl"
+# Derived manifests are written beside the corpus, whose relative audio paths they use, and renamed into place, so an
+# evaluation running beside this one never reads a half-written file (nor one whose command failed):
+#   publish NAME COMMAND [ARGS...]
+publish() {
+  local name=$1 tmp; shift
+  tmp=$(mktemp "$CORPUS/.$name.XXXXXX")
+  "$@" > "$tmp" && chmod 644 "$tmp" && mv "$tmp" "$CORPUS/$name"
+}
+real_heldout() { cat "$CORPUS/events.test.jsonl" "$CORPUS/events.unseen-label.jsonl" | grep -E "$pattern" || true; }
+publish events.real-heldout.jsonl real_heldout
 # False alarms on real recordings: each clip of the proxy is one sound over its whole length (an event from 0 to its
 # duration, named by its label), so every other label of the set is a query for a sound absent from it: the issue's
 # "frames > 0.5 for queries absent from the clip" on recorded sounds rather than on mixtures. Near-synonymous labels
 # ("crash" / "impact") count as absent, so this somewhat overstates the rate.
-sed_tmp=$(mktemp "$CORPUS/.sed.real-heldout.XXXXXX")
-jq -c '{audio, duration, captions: [.label], tags, events: [{text: .label, onset: 0, offset: .duration}], source: .package}' \
-  "$CORPUS/events.real-heldout.jsonl" > "$sed_tmp"
-chmod 644 "$sed_tmp" && mv "$sed_tmp" "$CORPUS/sed.real-heldout.jsonl"
+publish sed.real-heldout.jsonl jq -c '{audio, duration, captions: [.label], tags, events: [{text: .label, onset: 0, offset: .duration}], source: .package}' \
+  "$CORPUS/events.real-heldout.jsonl"
 flam eval sed --manifest "$CORPUS/sed.real-heldout.jsonl" "${model[@]}" -o "$OUT/sed-real-heldout" --force
 # Besides top-1 among all of a set's classes (94–150 here), the mean top-1 of 11-, 16- and 20-way episodes: the class
 # counts of the real-recording benchmarks, whose chance levels (9 %, 6 %, 5 %) differ from ours (~1 %).
