@@ -73,6 +73,18 @@ public class TrainerBadInputTests
     }
 
     [Fact]
+    public async Task A_decision_negative_weight_that_is_not_positive_is_reported_and_nothing_is_written()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
+        var output = Path.Combine(root, "out");
+        var (code, _, err) = await Run(Args(manifest, output, "--stage", "2", "--decision-weight", "1", "--decision-negative-weight", "0"));
+        Assert.Equal(1, code);
+        Assert.Contains("error: The decision loss's negative-frame weight must be a finite positive number, got 0.", err);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void Frozen_parameters_keep_their_values_through_an_optimiser_step_and_the_others_move()
     {
         using var root = FixturePaths.NewTempDirectory();
