@@ -18,8 +18,13 @@ namespace Flam.Training;
 /// The part of those negative texts that are hard negatives: the vocabulary texts nearest the batch's own texts in
 /// sentence space, below a paraphrase cap (<see cref="NegativeTextSampler.WithNeighbours"/>); the rest are drawn at random.
 /// </param>
+/// <param name="MinedNegativeFraction">
+/// The part of those negative texts that are mined by the model being trained: the vocabulary texts it scores highest
+/// on the batch's clips, paraphrases of the batch's texts left out (<see cref="MinedNegativeTexts"/>). With
+/// <see cref="HardNegativeFraction"/> at most 1 in all.
+/// </param>
 public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, double ClipSeconds = 10, double MinFrameCoverage = 0.5,
-    int NegativeTextsPerClip = 0, double HardNegativeFraction = 0)
+    int NegativeTextsPerClip = 0, double HardNegativeFraction = 0, double MinedNegativeFraction = 0)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for non-positive sizes or a coverage outside (0, 1].</summary>
     public void Validate()
@@ -31,6 +36,12 @@ public sealed record SedBatchOptions(int TextSlotsPerClip = 5, int Frames = 32, 
         if (NegativeTextsPerClip < 0) throw new ArgumentException($"Negative texts per clip must be 0 or more, got {NegativeTextsPerClip}.");
         if (!(HardNegativeFraction >= 0 && HardNegativeFraction <= 1)) throw new ArgumentException($"The hard negative fraction must be in [0, 1], got {HardNegativeFraction}.");
         if (HardNegativeFraction > 0 && NegativeTextsPerClip == 0) throw new ArgumentException("Hard negatives need negative texts per clip (> 0).");
+        if (!(MinedNegativeFraction >= 0 && MinedNegativeFraction <= 1)) throw new ArgumentException($"The mined negative fraction must be in [0, 1], got {MinedNegativeFraction}.");
+        if (MinedNegativeFraction > 0 && NegativeTextsPerClip == 0) throw new ArgumentException("Mined negatives need negative texts per clip (> 0).");
+        if (HardNegativeFraction + MinedNegativeFraction > 1)
+        {
+            throw new ArgumentException($"Hard and mined negatives are parts of the negative texts: {HardNegativeFraction} + {MinedNegativeFraction} is more than 1.");
+        }
     }
 }
 
@@ -68,15 +79,18 @@ public static class SedBatchBuilder
     /// <paramref name="batchSize"/> slots (≥ clips.Count; extra slots are masked, as for a short final batch).
     /// A clip whose new descriptions do not fit into the remaining text slots is dropped (masked, no labels) and
     /// listed in <see cref="SedBatch.DroppedClips"/>. With <paramref name="negatives"/> and
-    /// <see cref="SedBatchOptions.NegativeTextsPerClip"/> &gt; 0, free slots after the clips' texts get sampled negative texts.
+    /// <see cref="SedBatchOptions.NegativeTextsPerClip"/> &gt; 0, free slots after the clips' texts get negative texts:
+    /// first <see cref="SedBatchOptions.MinedNegativeFraction"/> of them from <paramref name="mined"/> (in its order,
+    /// texts of the batch skipped), then hard and random ones drawn from <paramref name="negatives"/>.
     /// </summary>
     /// <param name="clips">Each clip's events, or null.</param>
     /// <param name="batchSize">Clip slots B.</param>
     /// <param name="options">Layout.</param>
     /// <param name="negatives">The vocabulary negative texts are drawn from, or null for none.</param>
     /// <param name="negativeKey">Chooses the draw (the same key draws the same texts).</param>
+    /// <param name="mined">Negative texts mined by the model, best first (<see cref="MinedNegativeTexts.Mine"/>), or null.</param>
     public static SedBatch Build(IReadOnlyList<IReadOnlyList<ManifestEvent>?> clips, int batchSize, SedBatchOptions options,
-        NegativeTextSampler? negatives = null, ulong negativeKey = 0)
+        NegativeTextSampler? negatives = null, ulong negativeKey = 0, IReadOnlyList<string>? mined = null)
     {
         options.Validate();
         if (batchSize < clips.Count || batchSize <= 0)
@@ -119,7 +133,22 @@ public static class SedBatchBuilder
         {
             int wanted = Math.Min(k - texts.Count, options.NegativeTextsPerClip * clips.Count(c => c is not null));
             // Their label rows stay zero: no clip of the batch has an event with that text.
-            texts.AddRange(negatives.Sample(wanted, slot.Keys.ToHashSet(StringComparer.Ordinal), negativeKey, [.. texts], options.HardNegativeFraction));
+            var exclude = slot.Keys.ToHashSet(StringComparer.Ordinal);
+            var positives = texts.ToList();
+            int minedWanted = (int)Math.Round(options.MinedNegativeFraction * wanted), minedTaken = 0;
+            foreach (var text in mined ?? [])
+            {
+                if (minedTaken == minedWanted) break;
+                if (NormalizeText(text) is { Length: > 0 } normalized && exclude.Add(normalized))
+                {
+                    texts.Add(normalized);
+                    minedTaken++;
+                }
+            }
+            // The hard share is of all the negative texts, so it stays the same whatever the mined ones took.
+            int rest = wanted - minedTaken;
+            double hard = minedTaken == 0 ? options.HardNegativeFraction : rest == 0 ? 0 : Math.Min(1, options.HardNegativeFraction * wanted / rest);
+            texts.AddRange(negatives.Sample(rest, exclude, negativeKey, positives, hard));
         }
         var textMask = new float[k];
         for (int j = 0; j < texts.Count; j++) textMask[j] = 1;

@@ -193,17 +193,7 @@ public sealed class Trainer
             : (createModel?.Invoke(config) ?? FlamModel.Create(config));
         model.to(device);
         model.AudioBranch.TrainingAugmentation = SpecAugment.FrequencyStripes(o.FrequencyStripes, o.FrequencyStripeWidth);
-        if (negatives is not null && o.Batches.HardNegativeFraction > 0)
-        {
-            // Neighbours in the frozen sentence space: fixed for the run, so a resumed run draws what an uninterrupted one does.
-            var tower = model.TextBranch as MiniLmTextTower
-                ?? throw new FlamException($"Hard negatives need the frozen minilm text tower (--text-tower minilm); config '{config.Name}' has '{config.TextModelType}'.");
-            using (var scope = NewDisposeScope())
-            {
-                negatives.WithNeighbours(cat(negatives.Texts.Chunk(256).Select(chunk => tower.EncodeTexts(chunk)).ToList(), 0));
-            }
-            _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the {NegativeTextSampler.DefaultNeighbours} nearest of the batch's texts ({negatives.Count} texts).");
-        }
+        using var miner = SentenceSpaceNegatives(model, config, negatives, device);
         var frozenNorms = Freeze(model, o.Frozen);
         using var optimizer = new AdamWOptimizer(model.named_parameters(), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
         int startStep = 0;
@@ -262,7 +252,7 @@ public sealed class Trainer
                 using var scope = NewDisposeScope();
                 manual_seed((long)(SplitMix64.Combine(o.Seed, step, m, 0x70c4) >> 1));
                 var negativeKey = SplitMix64.ForItem(o.Seed, (long)step * o.GradientAccumulation + m).NextUInt64();
-                var (result, droppedHere) = Forward(model, textEncoder, loss, micro[m], device, batches, negatives, negativeKey);
+                var (result, droppedHere) = Forward(model, textEncoder, loss, micro[m], device, batches, negatives, miner, negativeKey);
                 dropped += droppedHere;
                 double value = result.Total.item<float>();
                 if (!double.IsFinite(value))
@@ -334,8 +324,32 @@ public sealed class Trainer
         return new TrainingSummary(endStep, firstLoss, lastLoss, lastValidation, best, dropped, watch.Elapsed);
     }
 
+    /// <summary>
+    /// Readies the negatives that need the frozen sentence space: hard negatives (neighbours) in <paramref name="negatives"/>,
+    /// and the miner of model-mined negatives (returned; null when off). Both are fixed for the run's vocabulary, so a
+    /// resumed run draws what an uninterrupted one does.
+    /// </summary>
+    private MinedNegativeTexts? SentenceSpaceNegatives(FlamModel model, FlamConfig config, NegativeTextSampler? negatives, Device device)
+    {
+        var o = _options;
+        bool hard = o.Batches.HardNegativeFraction > 0, mined = o.Batches.MinedNegativeFraction > 0;
+        if (negatives is null || (!hard && !mined)) return null;
+        var tower = model.TextBranch as MiniLmTextTower
+            ?? throw new FlamException($"Hard and mined negatives need the frozen minilm text tower (--text-tower minilm); config '{config.Name}' has '{config.TextModelType}'.");
+        using var scope = NewDisposeScope();
+        var embeddings = cat(negatives.Texts.Chunk(256).Select(chunk => tower.EncodeTexts(chunk)).ToList(), 0).to(device);
+        if (hard)
+        {
+            negatives.WithNeighbours(embeddings);
+            _progress.WriteLine($"Hard negatives: {o.Batches.HardNegativeFraction:P0} of the negative texts are among the {NegativeTextSampler.DefaultNeighbours} nearest of the batch's texts ({negatives.Count} texts).");
+        }
+        if (!mined) return null;
+        _progress.WriteLine($"Mined negatives: {o.Batches.MinedNegativeFraction:P0} of the negative texts are those the model scores highest on the batch's clips ({negatives.Count} texts).");
+        return new MinedNegativeTexts(negatives.Texts, embeddings);
+    }
+
     private (FlamLossResult Result, int Dropped) Forward(FlamModel model, ITrainingTextEncoder textEncoder, FlamLoss loss, PreparedClip[] clips, Device device,
-        SedBatchOptions batches, NegativeTextSampler? negatives, ulong negativeKey)
+        SedBatchOptions batches, NegativeTextSampler? negatives, MinedNegativeTexts? miner, ulong negativeKey)
     {
         var o = _options;
         int b = clips.Length;
@@ -357,7 +371,8 @@ public sealed class Trainer
         }
 
         var globalIndex = Enumerable.Range(0, b).Where(i => clips[i].Text is not null).ToArray();
-        SedBatch? sed = o.Stage == 2 ? SedBatchBuilder.Build(clips.Select(c => c.Events).ToList(), b, batches, negatives, negativeKey) : null;
+        var mined = o.Stage == 2 && miner is not null ? Mine(model, miner, audio, clips, batches) : null;
+        SedBatch? sed = o.Stage == 2 ? SedBatchBuilder.Build(clips.Select(c => c.Events).ToList(), b, batches, negatives, negativeKey, mined) : null;
         bool hasSed = sed is not null && sed.TextCount > 0;
         var texts = globalIndex.Select(i => clips[i].Text!).Concat(hasSed ? sed!.Texts.Take(sed.TextCount) : []).ToList();
         if (texts.Count == 0 || (globalIndex.Length < 2 && !hasSed))
@@ -379,6 +394,19 @@ public sealed class Trainer
         }
         var result = loss.Compute(global, sedInputs);
         return (result, sed?.DroppedClips.Count ?? 0);
+    }
+
+    /// <summary>The texts the model now confuses with the sounds of the clips that have events (their frames, no gradient).</summary>
+    private static IReadOnlyList<string> Mine(FlamModel model, MinedNegativeTexts miner, AudioFeatures audio, PreparedClip[] clips, SedBatchOptions batches)
+    {
+        var withEvents = Enumerable.Range(0, clips.Length).Where(i => clips[i].Events is not null).Select(i => (long)i).ToArray();
+        if (withEvents.Length == 0) return [];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var present = withEvents.SelectMany(i => clips[i].Events!).Select(e => SedBatchBuilder.NormalizeText(e.Text)).ToHashSet(StringComparer.Ordinal);
+        var local = audio.Local.detach().index_select(0, tensor(withEvents).to(audio.Local.device));
+        var heads = model.HeadsFromBranch(miner.SentenceEmbeddings);
+        return miner.Mine(local, heads, model.AedLogitScaleExp, present, batches.NegativeTextsPerClip * withEvents.Length);
     }
 
     private static FlamModel LoadInto(Func<FlamConfig, FlamModel>? createModel, FlamConfig config, string checkpoint)

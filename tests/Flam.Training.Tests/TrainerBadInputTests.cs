@@ -85,6 +85,18 @@ public class TrainerBadInputTests
     }
 
     [Fact]
+    public async Task Mined_and_hard_negatives_that_add_up_to_more_than_all_negatives_are_reported_and_nothing_is_written()
+    {
+        using var root = FixturePaths.NewTempDirectory();
+        var manifest = SyntheticSet.Write(root, clips: 2, seed: 1);
+        var output = Path.Combine(root, "out");
+        var (code, _, err) = await Run(Args(manifest, output, "--stage", "2", "--negative-texts", "2", "--hard-negatives", "0.5", "--mined-negatives", "0.75"));
+        Assert.Equal(1, code);
+        Assert.Contains("error: Hard and mined negatives are parts of the negative texts: 0.5 + 0.75 is more than 1.", err);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void Frozen_parameters_keep_their_values_through_an_optimiser_step_and_the_others_move()
     {
         using var root = FixturePaths.NewTempDirectory();

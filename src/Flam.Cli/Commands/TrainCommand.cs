@@ -44,6 +44,7 @@ internal static class TrainCommand
         var textBlock = Opt("--text-block", "Text slots per block of the frame-wise loss (bounded memory).", d.Loss.Blocking!.TextBlockSize);
         var slots = Opt("--text-slots", "Text slots per clip in SED batches (K = this × B).", d.Batches.TextSlotsPerClip);
         var hardNegatives = Opt("--hard-negatives", "Stage 2, frozen minilm text tower: this fraction of the negative texts are the vocabulary texts nearest the batch's own texts in sentence space (\"a cat meowing\" for \"a dog barking\"), paraphrases left out; the rest random.", d.Batches.HardNegativeFraction);
+        var minedNegatives = Opt("--mined-negatives", "Stage 2, frozen minilm text tower: this fraction of the negative texts are the vocabulary texts the model being trained scores highest on the batch's clips (the sounds it confuses, \"glass breaking\" on a gunshot), paraphrases of the batch's texts left out. With --hard-negatives at most 1 in all.", d.Batches.MinedNegativeFraction);
         var negativeTexts = Opt("--negative-texts", "Stage 2: up to this many texts per clip from the training events' vocabulary that occur in no clip of the batch fill free text slots as all-negative texts (0 = off, the official batches).", d.Batches.NegativeTextsPerClip);
         var coverage = Opt("--min-frame-coverage", "A label frame is positive when an event covers at least this fraction of it.", d.Batches.MinFrameCoverage);
         var sourceWeight = new Option<string[]>("--source-weight") { Description = "Sampling weight per manifest source, NAME=W (repeatable; default 1).", AllowMultipleArgumentsPerToken = true };
@@ -67,7 +68,7 @@ internal static class TrainCommand
         };
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
-            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, decisionNegative, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, coverage, sourceWeight, downsample, stripes,
+            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, decisionNegative, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, minedNegatives, coverage, sourceWeight, downsample, stripes,
             stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, freeze, force];
         foreach (var option in all) command.Options.Add(option);
 
@@ -99,7 +100,7 @@ internal static class TrainCommand
                 GradientClip = parse.GetValue(clip),
                 NonsenseTextFraction = parse.GetValue(nonsense),
                 Loss = new FlamLossOptions(parse.GetValue(globalWeight), parse.GetValue(sedWeight), parse.GetValue(priorWeight), new FramewiseBlocking(parse.GetValue(textBlock)), parse.GetValue(decisionWeight), parse.GetValue(decisionNegative)),
-                Batches = d.Batches with { TextSlotsPerClip = parse.GetValue(slots), MinFrameCoverage = parse.GetValue(coverage), NegativeTextsPerClip = parse.GetValue(negativeTexts), HardNegativeFraction = parse.GetValue(hardNegatives) },
+                Batches = d.Batches with { TextSlotsPerClip = parse.GetValue(slots), MinFrameCoverage = parse.GetValue(coverage), NegativeTextsPerClip = parse.GetValue(negativeTexts), HardNegativeFraction = parse.GetValue(hardNegatives), MinedNegativeFraction = parse.GetValue(minedNegatives) },
                 SourceWeights = ParseWeights(parse.GetValue(sourceWeight) ?? []),
                 DownsampleProbability = parse.GetValue(downsample),
                 FrequencyStripes = parse.GetValue(stripes),
