@@ -14,10 +14,15 @@ namespace Flam.Training;
 /// </summary>
 public sealed class MinedNegativeTexts : IDisposable
 {
+    // Texts scored at once, whatever the vocabulary's size: each [clips, texts, frames] tensor of a block is 50 MB
+    // for 24 clips of 32 frames.
+    private const int DefaultTextsPerBlock = 16384;
+
     private readonly string[] _texts;
     private readonly Dictionary<string, int> _positions;
     private readonly Tensor _unit; // [V, h] unit-length sentence embeddings, for the paraphrase cap
     private readonly float _maxSimilarity;
+    private readonly int _textsPerBlock;
 
     /// <summary>
     /// A miner over <paramref name="texts"/> (normalised and distinct, as <see cref="NegativeTextSampler.Texts"/>),
@@ -26,7 +31,14 @@ public sealed class MinedNegativeTexts : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">No texts, or embeddings of another shape.</exception>
     public MinedNegativeTexts(IReadOnlyList<string> texts, Tensor sentenceEmbeddings, float maxSimilarity = NegativeTextSampler.DefaultMaxSimilarity)
+        : this(texts, sentenceEmbeddings, maxSimilarity, DefaultTextsPerBlock)
     {
+    }
+
+    /// <summary>As the public constructor, scoring <paramref name="textsPerBlock"/> texts at a time (tests use small blocks).</summary>
+    internal MinedNegativeTexts(IReadOnlyList<string> texts, Tensor sentenceEmbeddings, float maxSimilarity, int textsPerBlock)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(textsPerBlock);
         if (texts.Count == 0) throw new ArgumentException("The mined negative vocabulary is empty.");
         if (sentenceEmbeddings.dim() != 2 || sentenceEmbeddings.shape[0] != texts.Count)
         {
@@ -41,6 +53,7 @@ public sealed class MinedNegativeTexts : IDisposable
             _unit = nn.functional.normalize(SentenceEmbeddings.to(float32), dim: 1).DetachFromDisposeScope();
         }
         _maxSimilarity = maxSimilarity;
+        _textsPerBlock = textsPerBlock;
     }
 
     /// <summary>The vocabulary, in the order of <see cref="SentenceEmbeddings"/>.</summary>
@@ -69,8 +82,18 @@ public sealed class MinedNegativeTexts : IDisposable
         if (count <= 0 || local.shape[0] == 0) return [];
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var scores = FrameMaps.Unbiased(local.detach(), heads.Features.detach(), heads.LogitScale.detach() * aedLogitScale.detach(), heads.LogitBias.detach(), crossProduct: true)
-            .amax([-1]).to(float32).cpu();
+        var frames = local.detach();
+        var scale = heads.LogitScale.detach() * aedLogitScale.detach();
+        var peaks = new List<Tensor>();
+        for (long start = 0; start < _texts.Length; start += _textsPerBlock)
+        {
+            using var block = NewDisposeScope();
+            long n = Math.Min(_textsPerBlock, _texts.Length - start);
+            var probabilities = FrameMaps.Unbiased(frames, heads.Features.detach().narrow(0, start, n), scale.narrow(0, start, n),
+                heads.LogitBias.detach().narrow(0, start, n), crossProduct: true);
+            peaks.Add(probabilities.amax([-1]).MoveToOuterDisposeScope());
+        }
+        var scores = cat(peaks, 1).to(float32).cpu();
         var excluded = new bool[_texts.Length];
         var inVocabulary = present.Where(_positions.ContainsKey).Select(t => (long)_positions[t]).ToArray();
         if (inVocabulary.Length > 0)

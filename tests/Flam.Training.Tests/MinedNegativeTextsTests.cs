@@ -77,6 +77,52 @@ public class MinedNegativeTextsTests
     }
 
     [Fact]
+    public void A_vocabulary_scored_block_by_block_mines_what_a_loop_over_every_text_and_frame_finds()
+    {
+        // Random vocabulary, heads and frames; 3 clips of 4 frames, 40 texts scored 7 at a time.
+        const int Texts = 40, Clips = 3, Frames = 4, D = 6, H = 16;
+        var random = new Random(11);
+        float[] Draw(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+        var texts = Enumerable.Range(0, Texts).Select(i => $"sound {i:D2}").ToArray();
+        float[] sentences = Draw(Texts * H), features = Draw(Texts * D), frames = Draw(Clips * Frames * D);
+        float[] scales = [.. Draw(Texts).Select(v => 4 + (4 * v))], biases = [.. Draw(Texts).Select(v => -2 + (2 * v))];
+        using var embeddings = torch.tensor(sentences, [Texts, H]);
+        using var miner = new MinedNegativeTexts(texts, embeddings, NegativeTextSampler.DefaultMaxSimilarity, 7);
+        using var heads = new TextFeatures(embeddings.alias(), torch.tensor(features, [Texts, D]), torch.tensor(biases), torch.tensor(scales));
+        using var local = torch.tensor(frames, [Clips, Frames, D]);
+        using var aed = torch.tensor(1.5f);
+        var present = new HashSet<string> { "sound 03", "sound 17" };
+
+        var mined = miner.Mine(local, heads, aed, present, 25);
+
+        static float Cosine(float[] a, int i, float[] b, int j, int d)
+        {
+            float dot = 0, na = 0, nb = 0;
+            for (int k = 0; k < d; k++)
+            {
+                dot += a[(i * d) + k] * b[(j * d) + k];
+                na += a[(i * d) + k] * a[(i * d) + k];
+                nb += b[(j * d) + k] * b[(j * d) + k];
+            }
+            return dot / MathF.Sqrt(na * nb);
+        }
+        var allowed = Enumerable.Range(0, Texts).Where(v => !present.Contains(texts[v])
+            && present.All(p => Cosine(sentences, v, sentences, Array.IndexOf(texts, p), H) <= NegativeTextSampler.DefaultMaxSimilarity)).ToList();
+        var orders = Enumerable.Range(0, Clips).Select(c => allowed
+            .OrderByDescending(v => Enumerable.Range(0, Frames).Max(f => FrameMaps.UnbiasedFromCosine(Cosine(frames, (c * Frames) + f, features, v, D), scales[v] * 1.5f, biases[v])))
+            .ThenBy(v => v).ToArray()).ToArray();
+        var expected = new List<string>();
+        for (int rank = 0; expected.Count < 25 && rank < allowed.Count; rank++)
+        {
+            foreach (var order in orders)
+            {
+                if (expected.Count < 25 && !expected.Contains(texts[order[rank]])) expected.Add(texts[order[rank]]);
+            }
+        }
+        Assert.Equal(expected, mined);
+    }
+
+    [Fact]
     public void Rank_takes_every_clips_best_in_turn_and_never_repeats_a_text()
     {
         float[] scores =
