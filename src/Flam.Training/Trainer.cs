@@ -337,7 +337,8 @@ public sealed class Trainer
         var tower = model.TextBranch as MiniLmTextTower
             ?? throw new FlamException($"Hard and mined negatives need the frozen minilm text tower (--text-tower minilm); config '{config.Name}' has '{config.TextModelType}'.");
         using var scope = NewDisposeScope();
-        var embeddings = cat(negatives.Texts.Chunk(256).Select(chunk => tower.EncodeTexts(chunk)).ToList(), 0).to(device);
+        // On the CPU, where the tower puts them and the neighbour search reads them; the miner scores on the model's device.
+        var embeddings = cat(negatives.Texts.Chunk(256).Select(chunk => tower.EncodeTexts(chunk)).ToList(), 0);
         if (hard)
         {
             negatives.WithNeighbours(embeddings);
@@ -345,7 +346,7 @@ public sealed class Trainer
         }
         if (!mined) return null;
         _progress.WriteLine($"Mined negatives: {o.Batches.MinedNegativeFraction:P0} of the negative texts are those the model scores highest on the batch's clips ({negatives.Count} texts).");
-        return new MinedNegativeTexts(negatives.Texts, embeddings);
+        return new MinedNegativeTexts(negatives.Texts, embeddings.to(device));
     }
 
     private (FlamLossResult Result, int Dropped) Forward(FlamModel model, ITrainingTextEncoder textEncoder, FlamLoss loss, PreparedClip[] clips, Device device,
