@@ -145,7 +145,9 @@ public static class SedBatchBuilder
                     minedTaken++;
                 }
             }
-            // The hard share is of all the negative texts, so it stays the same whatever the mined ones took.
+            // The hard share is of all the negative texts, so it stays the same whatever the mined ones took. Without mined
+            // texts the fraction is passed as given (not as h·wanted/wanted, which can differ in the last bit and round
+            // differently), so runs without mining draw exactly what they drew before mining existed.
             int rest = wanted - minedTaken;
             double hard = minedTaken == 0 ? options.HardNegativeFraction : rest == 0 ? 0 : Math.Min(1, options.HardNegativeFraction * wanted / rest);
             texts.AddRange(negatives.Sample(rest, exclude, negativeKey, positives, hard));
