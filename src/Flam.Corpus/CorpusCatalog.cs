@@ -169,6 +169,29 @@ public static class CorpusCatalog
             + "dominate; synth leads, pads and synth effects are left out.",
             new LicenceRecord("MIT", "2000-2002, 2008 Frank Wen; 2008 Toby Smithe (Fluid R3 sound font; renders made with fluidsynth)"),
             AllowBackgrounds: false),
+        // FlightGear's shared Sounds/ and the default Cessna 172P's Sounds/ (the only aircraft in the base package). The speech
+        // callouts (Sounds/mk-viii/, Sounds/tcas/female/) are in subfolders the '*' globs do not reach; intro.mp3 (music) is not a .wav.
+        new("flightgear-data-base", SourceOrigin.DebianPackage, "usr/share/games/flightgear",
+            ["Sounds/*.wav", "Aircraft/c172p/Sounds/*.wav"],
+            // Synthetic cockpit tones and alerts, a resampled duplicate, names that do not say what sounds, and Cessna cockpit
+            // controls named only for their function (primer, trim wheels, checklist, control lock, gyro, water rudder).
+            ["Sounds/beep.wav", "Sounds/avionics-400Hz.wav", "Sounds/radionoise.wav", "Sounds/click.wav", "Sounds/engstart.wav", "Sounds/overspeed*",
+             "Sounds/wind-8khz.wav", "Sounds/wave.wav", "Sounds/whine.wav", "Sounds/fan.wav", "Sounds/rattleroll.wav", "Sounds/starter_*",
+             "Sounds/helicopter-skid.wav", "Sounds/rotor_stall.wav", "Sounds/rumble*",
+             "Aircraft/c172p/Sounds/checklist*", "Aircraft/c172p/Sounds/click.wav", "Aircraft/c172p/Sounds/double-click*", "Aircraft/c172p/Sounds/scroll.wav",
+             "Aircraft/c172p/Sounds/control_lock.wav", "Aircraft/c172p/Sounds/gps_to_glove_compartment.wav", "Aircraft/c172p/Sounds/primer-*",
+             "Aircraft/c172p/Sounds/trim.wav", "Aircraft/c172p/Sounds/rudder-trim.wav", "Aircraft/c172p/Sounds/water-rudder-*",
+             "Aircraft/c172p/Sounds/gyro.wav", "Aircraft/c172p/Sounds/flaps-click.wav"],
+            None, true, [], 0,
+            "FlightGear flight simulator sounds (GPL-2+ per Files: *; the Cessna 172P's Thanks file credits its engine, stall horn, lever, smash and "
+            + "workshop recordings to CC0/CC-BY originals): rain, rain on a windshield, thunder, wind, propeller, turboprop and jet engines (start, "
+            + "run, shutdown), helicopter rotors, a Cessna engine recorded starting, idling, running and stopping, engine cranking and sputtering, "
+            + "tyres rolling and screeching on asphalt and gravel, landing gear, flap motor, stall and gear warning horns, cabin door, window and "
+            + "glove compartment, ignition key, switches, a parking brake lever, crashes, ground scraping, water under floats, a mechanic's workshop, "
+            + "a gatling gun. Left out: the GPWS and TCAS voice callouts (speech in subfolders), intro.mp3 (music), synthetic cockpit tones "
+            + "(beep, 400 Hz avionics hum, radio noise, overspeed clacker), a resampled copy of wind, names that do not say what sounds (wave, "
+            + "whine, fan, rattleroll, starter, rumble) and cockpit controls named only for their function (primer, trim wheels, checklist, "
+            + "control lock, gyro, water rudder, a 0.07 s light-switch click and the repeated switch clicks)."),
     ];
 
     /// <summary>Names of the packages built when none are named.</summary>

@@ -65,6 +65,20 @@ public sealed class LabelTableTests
         Assert.Contains("cow", table.Label("0ad-data", "public/audio/actor/fauna/animal/cattle_01.ogg", null).Tags);
     }
 
+    [Fact]
+    public void FlightGearSoundsAreLabelledAsAircraftSounds()
+    {
+        var table = LabelTable.Default;
+        // The generic engine's "coughing.wav" is an engine misfiring, not a person coughing.
+        Assert.Equal("engine sputtering", table.Label("flightgear-data-base", "Sounds/coughing.wav", null).Label);
+        Assert.Equal("thunder", table.Label("flightgear-data-base", "Sounds/thunder2.wav", null).Label);
+        Assert.Equal("rain on a windshield", table.Label("flightgear-data-base", "Sounds/rain-windshield.wav", null).Label);
+        Assert.Equal("propeller plane engine idling", table.Label("flightgear-data-base", "Aircraft/c172p/Sounds/engine-idle.wav", null).Label);
+        Assert.Equal("propeller plane", table.Label("flightgear-data-base", "Aircraft/c172p/Sounds/engine.wav", null).Label);
+        Assert.Equal("plane crash", table.Label("flightgear-data-base", "Sounds/crash.wav", null).Label);
+        Assert.Equal("crash", table.Label("flightgear-data-base", "Aircraft/c172p/Sounds/damage-heavy.wav", null).Label);
+    }
+
     [Theory]
     [InlineData("a\tb\tc\n", "line 1")]
     [InlineData("# c\na\tb\t\td\n", "line 2")]
