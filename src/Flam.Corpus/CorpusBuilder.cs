@@ -80,7 +80,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
                 continue;
             }
             var label = labels.Label(c.Source.Name, c.Relative, c.Text, c.Transcript is null ? null : PromptTranscripts.SpokenCaption(c.Transcript));
-            var family = LabelRules.FamilyKey(c.Relative);
+            var family = FamilyOf(c);
             var audio = "audio/" + c.Source.Name + "/" + c.Relative;
             CopyAudio(c.File, Path.Combine(options.OutputDirectory, audio));
             clips.Add(new CorpusClip(id, audio, audio, Math.Round(info.Duration, 3), label.Label, label.Captions, label.Tags,
@@ -149,6 +149,10 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         }
         return list;
     }
+
+    // The recording family of a candidate: its path without the take number, or the whole path when the source's numbers name different sounds.
+    private static string FamilyOf(Candidate c) =>
+        c.Source.NumberedNames ? Path.ChangeExtension(c.Relative, null).ToLowerInvariant() : LabelRules.FamilyKey(c.Relative);
 
     /// <summary>Whether a path below the source's scan root is an audio file its include/exclude globs select.</summary>
     private static Func<string, bool> Selector(CorpusSource source)
@@ -260,7 +264,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
                 excluded.Add(new(source.Name, c.Relative, $"licence '{c.Licence.Licence}' is not accepted"));
                 continue;
             }
-            var family = LabelRules.FamilyKey(c.Relative);
+            var family = FamilyOf(c);
             var n = perFamily.GetValueOrDefault(family) + 1;
             perFamily[family] = n;
             if (n > options.MaxVariantsPerFamily)

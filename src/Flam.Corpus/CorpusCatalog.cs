@@ -192,6 +192,134 @@ public static class CorpusCatalog
             + "(beep, 400 Hz avionics hum, radio noise, overspeed clacker), a resampled copy of wind, names that do not say what sounds (wave, "
             + "whine, fan, rattleroll, starter, rumble) and cockpit controls named only for their function (primer, trim wheels, checklist, "
             + "control lock, gyro, water rudder, a 0.07 s light-switch click and the repeated switch clicks)."),
+        new("flare-game", SourceOrigin.DebianPackage, "usr/share/games/flare/mods",
+            ["*/soundfx/**"],
+            ["*/soundfx/npcs/**", "*/soundfx/level_up*", "*/soundfx/no_mana*", "*/soundfx/flying_loot*", "**/*_ment*", "**/grave_*",
+             "*/soundfx/powers/heal*", "*/soundfx/powers/shield*", "*/soundfx/powers/shock*", "*/soundfx/powers/spikes*", "*/soundfx/powers/freeze*",
+             "*/soundfx/powers/timestop*", "*/soundfx/powers/teleport*", "*/soundfx/environment/teleporter*"],
+            None, true, [], 0,
+            "Flare (CC-BY-SA-3.0+ per Files: *): footsteps, inventory handling (books, cloth, coins, chain mail, potions, pages), environment loops "
+            + "(river, fire, birds, owl, raven, wind, cave drips, anvil, rain, falling rocks, minecart), doors, human hurt and death cries, creature sounds. "
+            + "Left out: music, merchant voices, spell effects without a real-world counterpart, level-up and interface sounds."),
+        new("supertux-data", SourceOrigin.DebianPackage, "usr/share/games/supertux2/sounds",
+            ["brick.wav", "cracking.wav", "crystallo-shatter.ogg", "explosion.wav", "fire.ogg", "firecracker.ogg", "fireworks.wav", "fizz.wav", "flame.wav",
+             "gulp.wav", "icecrash.ogg", "kick.wav", "lava.wav", "lightning.wav", "rain.wav", "sizzle.ogg", "skid.wav", "splash.ogg", "splash.wav", "splat.wav",
+             "squish.wav", "stomp.wav", "thud.ogg", "thunder.wav", "ticking.wav", "trampoline.wav", "turnkey.ogg", "waterfall.wav", "yeti_roar.wav",
+             "savebell2.wav", "savebell_low.wav", "pop.ogg"],
+            None, None, true, [("", "data/sounds/")], 0,
+            "SuperTux sounds (GPL-3+ per Files: *): a named list of effects with a real-world counterpart (breaking brick, cracking and shattering ice, "
+            + "fire, fireworks, rain, thunder, waterfall, splashes, skid, key turning, bells). Left out: music, Tux's speech, jump/coin/power-up jingles."),
+        new("warzone2100-data", SourceOrigin.DebianPackage, "usr/share/games/warzone2100",
+            ["base/audio/sfx/**"],
+            ["base/audio/sfx/interfce/**", "base/audio/sfx/misc/silence*", "base/audio/sfx/misc/help*", "base/audio/sfx/building/ecmtower*",
+             "base/audio/sfx/building/powerspk*", "base/audio/sfx/weapons/nxstower*", "base/audio/sfx/weapons/gaussgun*", "base/audio/sfx/explons/nxsexpld*",
+             "base/audio/sfx/explons/mpodexpl*"],
+            ["base.wz"], true, [("base/", "data/base/")], 0,
+            "Warzone 2100 effects from base.wz (GPL-2+ per Files: *): weapons (machine guns, cannons, mortar, rockets, flamethrower, lasers), explosions, "
+            + "ricochets, vehicle engines (tracks, hover, VTOL), oil pump, steam, welding, screams. Left out: every spoken message (the mission, "
+            + "tutorial, transport pilot and taunt voices), interface beeps, radio clicks and sci-fi tower sounds."),
+        new("freedroidrpg-data", SourceOrigin.DebianPackage, "usr/share/freedroidrpg/data/sound/effects",
+            ["Blast_Sound_*", "Bullet_Reflected_Sound_*", "CameraTakesPicture*", "Glass_Break*", "bullets/*", "item_sounds/Item_Drop_Sound_*",
+             "item_sounds/drop_*", "open_chest_sound*", "swing_then_*", "tux_footstep*"],
+            ["bullets/Flash*"],
+            None, true, [], 0,
+            "FreedroidRPG effects (GPL-2+ per Files: *): explosion, ricochet, camera shutter, glass breaking, weapon shots, dropped items (book, potion, "
+            + "sword), chest, sword swings and hits, footsteps. Left out: music, menu and shop sounds, robot voices and numbered voice samples, Tux's "
+            + "spoken comments, spell and teleporter effects."),
+        new("trigger-rally-data", SourceOrigin.DebianPackage, "usr/share/games/trigger-rally",
+            ["data/sounds/*.wav"], None,
+            ["data.zip"], true, [("data/", "data/data.zip/")], 0,
+            "Trigger Rally car sounds from data.zip (GPL-2+ for data/data.zip, gear.wav CC0): engine, gear change, gravel, crash, wind. "
+            + "The co-driver's spoken pace notes (sounds/codriver, 129 single words in three voices) are left out: speech, not effects."),
+        new("endless-sky-data", SourceOrigin.DebianPackage, "usr/share/games/endless-sky/sounds",
+            ["explosion *", "final explosion *", "alarm*", "ambient/machinery*", "landing*", "takeoff*", "flamethrower*",
+             "meteor*", "rocket*", "nuke*", "laser*", "heavy laser*", "plasma.wav", "blaster*", "afterburner*"],
+            ["explosion huge*"], None, true, [("", "sounds/")], 0,
+            "Endless Sky sounds (public domain, freesound originals, per Files: sounds/*): explosions, "
+            + "alarm, machinery ambience, spaceship landing and take-off, flamethrower, rocket, lasers. Left out: the sci-fi weapons named after "
+            + "in-game items (banisher, detainer, javelin …) and the two CC-BY-SA-3.0 recordings by Mike Koenig ('explosion huge', 'heavy rocket hit'), "
+            + "whose Files: lines contain a space, so a DEP-5 parser reads them as two patterns and would record them as public domain."),
+        new("extremetuxracer-data", SourceOrigin.DebianPackage, "usr/share/games/etr/sounds",
+            ["*_slide.wav", "tree_hit.wav"], None, None, true, [("", "data/sounds/")], 0,
+            "Extreme Tux Racer sounds (GPL-2+ per Files: *): sliding on grass, ice, leaves, mud, rock and snow, hitting a tree. Pick-up chimes and music are left out."),
+        new("frozen-bubble-data", SourceOrigin.DebianPackage, "usr/share/games/frozen-bubble/snd",
+            ["applause.ogg", "snore.ogg", "typewriter.ogg"], None, None, true, [], 0,
+            "Frozen Bubble (GPL-2 per Files: *): applause, snoring, a typewriter. The bubble and menu sounds and music are left out."),
+        new("chromium-bsu-data", SourceOrigin.DebianPackage, "usr/share/games/chromium-bsu/wav",
+            ["boom.wav", "explo*.wav"], None, None, true, [("", "data/wav/")], 0,
+            "Chromium B.S.U. explosions (Expat per Files: data/wav/*). Music and power-up sounds are left out."),
+        new("freeciv-data", SourceOrigin.DebianPackage, "usr/share/games/freeciv/stdsounds",
+            ["foot*.ogg", "metbrk.ogg", "woodbrk.ogg", "Splash.ogg", "LrgExpl.ogg", "SmlExpl.ogg", "Mortar.ogg", "MgBar*.ogg", "MgHeavy.ogg",
+             "LrgCan.ogg", "MedCan.ogg", "Tread.ogg", "THover.ogg"],
+            None, None, true, [("", "data/stdsounds/")], 0,
+            "Freeciv standard sound set (GPL-2+ per Files: *): footsteps, metal and wood breaking, splash, explosions, guns and vehicles "
+            + "(several shared with Warzone 2100; identical decodes are dropped by the duplicate rule). Music and interface sounds are left out."),
+        new("ardentryst", SourceOrigin.DebianPackage, "usr/share/games/ardentryst",
+            ["Sounds/**"],
+            ["Sounds/AMB_Intro*", "Sounds/VOI_Intro*", "Sounds/menu-*", "Sounds/Msg*", "Sounds/newgame*", "Sounds/fail*", "Sounds/ChimeGliss*",
+             "Sounds/Treasure*", "Sounds/orb*", "Sounds/Obelisk*", "Sounds/Maea*", "Sounds/Magicpower*", "Sounds/magicbow*", "Sounds/mdrain*",
+             "Sounds/Implosion*", "Sounds/equip*", "Sounds/Burst*", "Sounds/Ice*", "Sounds/stone*", "**/*_JUMP*", "**/barb*"],
+            None, true, [], 0,
+            "Ardentryst sounds (CC-BY-SA-3.0 per Files: Sounds/*): the two heroes' footsteps on concrete, dirt, grass and snow, their landings and pain "
+            + "cries, creature cries, weapon swings and hits, rain, fire, cave wind, drinking, an earthquake. Left out: music, the spoken intro, the "
+            + "intro ambience, menu and magic effects, jump sounds."),
+        new("warmux-data", SourceOrigin.DebianPackage, "usr/share/games/warmux/sound/default",
+            ["weapons/*", "misc/box_falling*", "misc/box_hitting_ground*", "misc/sink*", "misc/step*"],
+            ["weapons/disco_grenade_music*", "weapons/lowgravity*", "weapons/suicide*", "weapons/supertux_*", "weapons/teleport_*", "weapons/homerun*",
+             "weapons/airhammer_selected*", "weapons/polecat*", "weapons/cluzooka_*", "weapons/syringe*", "weapons/mine_beep*", "weapons/gnu_bounce*",
+             "weapons/construct*", "weapons/grapple_cable*"],
+            None, true, [], 0,
+            "WarMUX weapon and object sounds. Its copyright file is free-form and puts the game and its data under GPL-2 or later. Taken: explosions, "
+            + "guns, ricochets, a pneumatic drill, a blowtorch, flames and embers, a falling anvil, a dynamite fuse, a jetpack, bouncing grenades, a "
+            + "slap, a baseball bat, a falling crate, splashes and footsteps. Left out: music, the character voices (builder rule: folder voices), menu "
+            + "and turn jingles, cartoon weapon effects.",
+            new LicenceRecord("GPL-2+", "2001-2011 Anthony Carré, Christophe Gisquet, Florian Köberle and the other WarMUX contributors named in the copyright file")),
+        new("cube2-data", SourceOrigin.DebianPackage, "usr/share/games/cube2/packages/sounds",
+            [],
+            ["**/sel_*", "**/alarm*", "**/itempick*", "**/itemspawn*", "**/outofammo*", "**/weapload*", "**/weapswitch*", "**/quaddamage*", "**/jumppad*",
+             "**/teleport*", "**/sfx_interact*", "olpc/FlavioGaete/**", "olpc/AdamKeshen/BeatBox*", "olpc/AdamKeshen/kik*", "aard/tak*", "aard/jump*", "aard/land*", "q009/ren*"],
+            None, true, [("", "packages/sounds/")], 0,
+            "Cube 2 data sounds (per file in the copyright file: CC-BY-3.0 (Files: *, olpc, yo_frankie), public domain (aard), CC-BY-SA-3.0 (q009), "
+            + "CC-BY-SA-4.0 (chainsaw)): a man's pain grunts and death cries (aard: 'created with my own voice'), guns (pistol, rifle, shotgun, minigun, "
+            + "grenade and rocket launchers), explosions, a chainsaw, burning, thunder, wind, a footstep on sand, a door slam, a rubber band, musical "
+            + "glasses, water dripping and splashing. Left out: item, weapon-switch and teleport sounds, the viola phrase and beat-box loops."),
+        // Colobot names its sounds sound000.wav ... by the index of the SoundType enum (src/sound/sound_type.h of the colobot source, whose
+        // comments describe each sound); the label rows cite those descriptions, so only the sounds listed here are taken.
+        new("colobot-common-sounds", SourceOrigin.DebianPackage, "usr/share/games/colobot/sounds",
+            ["sound001.wav", "sound002.wav", "sound003.wav", "sound004.wav", "sound005.wav", "sound006.wav", "sound007.wav", "sound012.wav", "sound013.wav", "sound015.wav", "sound021.wav", "sound023.wav", "sound024.wav", "sound026.wav", "sound027.wav", "sound028.wav", "sound031.wav", "sound044.wav", "sound045.wav", "sound053.wav", "sound055.wav", "sound056.wav", "sound057.wav", "sound058.wav", "sound059.wav", "sound060.wav", "sound063.wav", "sound066.wav", "sound067.wav", "sound069.wav", "sound070.wav", "sound074.wav", "sound076.wav", "sound020.wav", "sound034.wav", "sound035.wav", "sound036.wav", "sound037.wav"],
+            None, None, true, [], 0,
+            "Colobot sounds (GPL-3+ per Files: *), labelled from the SoundType enum's descriptions in the colobot source (sound NNN = enum value NNN): "
+            + "footsteps on grass and rock and under water, splashing and swimming, an astronaut breathing, crying out and dying, jet landing and flying, "
+            + "engines, a derrick, a factory, burning, electricity, explosions, thunder, metal bangs, rustling leaves, an eggshell breaking, alien insect "
+            + "roars. Left out: interface messages, menu particles, sci-fi building and weapon sounds, music.",
+            NumberedNames: true),
+        new("tuxfootball", SourceOrigin.DebianPackage, "usr/share/games/tuxfootball/sound",
+            ["crowd*.wav", "kick.wav", "bounce.wav", "refwhistle*.wav"], None, None, true, [("", "data/sound/")], 0,
+            "Tux Football sounds (GPL-2+ per Files: *): crowd booing, cheering and going ooh, a ball kicked and bouncing, referee whistles. Menu beeps and music are left out."),
+        new("freeorion-data", SourceOrigin.DebianPackage, "usr/share/games/freeorion/default/data/sound",
+            ["combat/explosion-*", "combat/missile-*", "combat/laser-*"], None, None, true, [("", "default/data/sound/")], 0,
+            "FreeOrion sounds (CC-BY-SA-3.0 per Files: *.ogg): explosions, missile launch and hits, laser blasts. Interface clicks, a 6 ms typing click, alerts and music are left out."),
+        new("freecol", SourceOrigin.DebianPackage, "usr/share/games/freecol/default/resources/sound",
+            ["attack/artillery.ogg", "attack/bombard.ogg", "attack/naval.ogg"], None, None, true, [("", "data/default/resources/sound/")], 0,
+            "FreeCol cannon fire (GPL-2+ per Files: *). Anthems, event jingles, native greetings and music are left out."),
+        new("enigma-data", SourceOrigin.DebianPackage, "usr/share/games/enigma/soundsets/enigma",
+            ["drip.wav", "dropinwater.wav", "explosion*.wav", "quake.wav", "shatter.wav", "st-thud.wav", "st-metal.wav", "st-stone.wav", "ballcollision.wav"],
+            None, None, true, [], 0,
+            "Enigma sounds. Its copyright file is free-form and puts Enigma under GPL version 2. Taken: dripping, a drop into water, explosions, a quake, "
+            + "glass shattering, thuds, stones. Menu, switch, laser and magic sounds are left out.",
+            new LicenceRecord("GPL-2", "Siegfried Fennig, Martin Hawlisch, Daniel Heck, Petr Machata, Jeremy Sawicki, Ralf Westram and the Enigma contributors")),
+        new("kolf", SourceOrigin.DebianPackage, "usr/share/kolf/sounds",
+            ["holed.wav", "puddle.wav", "woohoo.wav"], None, None, true, [], 0,
+            "Kolf sounds (GPL-2+ per Files: *): a golf ball dropping into the hole and into water, a cheer. The black-hole and bumper effects and the putt and wall clicks (under 0.15 s) are left out."),
+        new("knavalbattle", SourceOrigin.DebianPackage, "usr/share/knavalbattle/sounds",
+            [], None, None, true, [], 0,
+            "KNavalBattle sounds (GPL-2+ per Files: *): ship guns firing, a shell falling into water, a ship sinking."),
+        new("ktuberling-data", SourceOrigin.DebianPackage, "usr/share/ktuberling/sounds",
+            ["*/*.ogg", "*/*.wav"], None, None, false, [], 150,
+            "KTuberling's spoken object names (GPL-2+ per Files: *): single words said by volunteers in 25 languages (English file names, the word said "
+            + "in the folder's language), as general-audio speech; English clips are captioned with the word, the others with their language. "
+            + "Capped at 150 of its 1 892 recordings (hash subset): speech in many languages is one sound among hundreds, and single spoken words must not dominate.",
+            AllowBackgrounds: false),
     ];
 
     /// <summary>Names of the packages built when none are named.</summary>

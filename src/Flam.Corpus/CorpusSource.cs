@@ -34,6 +34,8 @@ public enum SourceOrigin
 /// <param name="FallbackLicence">The package licence, as the text of a copyright file that is not machine-readable states it; used only for such files.</param>
 /// <param name="Transcripts">Where the words spoken in the source's recordings are written down, if anywhere; they fill the label table's <c>{transcript}</c>.</param>
 /// <param name="Git">For <see cref="SourceOrigin.GitRepository"/>: the repository, its pinned commit and its licence rules.</param>
+/// <param name="NumberedNames">True when a file name's trailing number names a different sound rather than another take of one (Colobot's
+/// sound000.wav … sound082.wav): each file is then its own recording family, so the family cap does not merge them.</param>
 public sealed record CorpusSource(
     string Name,
     SourceOrigin Origin,
@@ -48,7 +50,8 @@ public sealed record CorpusSource(
     LicenceRecord? FallbackLicence = null,
     bool AllowBackgrounds = true,
     TranscriptSource? Transcripts = null,
-    GitPin? Git = null)
+    GitPin? Git = null,
+    bool NumberedNames = false)
 {
     /// <summary>A licensed local folder (every audio file in it, general-purpose ambience by default).</summary>
     public static CorpusSource Folder(string path, bool cleanEffect = false) =>

@@ -58,6 +58,34 @@ public sealed class CorpusBuilderTests
     private static CorpusResult Build(CorpusOptions options) => new CorpusBuilder(options, LabelTable.Default, TextWriter.Null).Build();
 
     [Fact]
+    public void NumberedNamesKeepEachNumberedFileAsItsOwnFamily()
+    {
+        // Colobot's sound001.wav … are different sounds (SoundType enum values), not takes of one "sound": the family cap must not merge them.
+        using var temp = FixturePaths.NewTempDirectory();
+        var options = Options(temp) with { Packages = ["colobot-common-sounds"] };
+        var root = CorpusTestData.FakePackage(options.CacheDirectory, "colobot-common-sounds", """
+            Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+
+            Files: *
+            Copyright: 2001-2016, Daniel Roux, EPSITEC SA & TerranovaTeam
+            License: GPL-3+
+            """);
+        var dir = Path.Combine(root, "usr", "share", "games", "colobot", "sounds");
+        foreach (var (n, i) in new[] { "001", "002", "003", "004", "005" }.Select((n, i) => (n, i)))
+        {
+            CorpusTestData.WriteWav(Path.Combine(dir, $"sound{n}.wav"), 0.5, 200 + 50 * i);
+        }
+        CorpusTestData.WriteWav(Path.Combine(dir, "sound009.wav"), 0.5, 900); // not in the catalogue's list (an interface message)
+
+        var result = Build(options);
+
+        Assert.Equal(5, result.Clips.Count);
+        Assert.Equal(["sound001", "sound002", "sound003", "sound004", "sound005"], result.Clips.Select(c => c.Family).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(result.Excluded, e => e.Reason.StartsWith("family cap", StringComparison.Ordinal));
+        Assert.Contains(result.Excluded, e => e.Path == "sound009.wav" && e.Reason.StartsWith("not selected", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void SelectsDeduplicatesLicencesAndWritesMetadata()
     {
         using var temp = FixturePaths.NewTempDirectory();
