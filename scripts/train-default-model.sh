@@ -52,6 +52,10 @@ STAGE2B_LR=${STAGE2B_LR:-5e-5}
 # it scores highest on the batch's clips; docs/training.md, "Mined negative texts") instead of drawn at random. The
 # shipped model used 0.5: fewer false alarms of absent sounds and better zero-shot than 0 (the default, the older recipe).
 MINED_NEGATIVES=${MINED_NEGATIVES:-0}
+# STAGE2B_DECISION_NEGATIVE: in that continuation, the weight of an absent-sound frame against a present one in the
+# decision loss (--decision-negative-weight; 1 = class-balanced, the older recipe). The shipped model used 2 on corpus 7:
+# fewer false alarms at the same frame AUROC (docs/training.md, "Corpus 7").
+STAGE2B_DECISION_NEGATIVE=${STAGE2B_DECISION_NEGATIVE:-1}
 
 # FLAM_DLL: a built Flam.Cli.dll to run instead of building this tree (a copy keeps a long run safe from rebuilds).
 if [ -z "${FLAM_DLL:-}" ]; then
@@ -104,7 +108,7 @@ if [ "$STAGE2B_STEPS" -gt 0 ]; then
   flam train --stage 2 --init "$WORK/stage2/model.safetensors" --train "$WORK/mixtures-train/manifest.jsonl" \
     --train "$CORPUS/events.train.jsonl" --train "$CORPUS/backgrounds.train.jsonl" --freeze audio_branch.bn0 \
     --val "$WORK/mixtures-validation/manifest.jsonl" --validate-every 100 \
-    --decision-weight "$DECISION_WEIGHT" --negative-texts 4 --hard-negatives 0.5 --mined-negatives "$MINED_NEGATIVES" --nonsense-texts "$NONSENSE_TEXTS" \
+    --decision-weight "$DECISION_WEIGHT" --decision-negative-weight "$STAGE2B_DECISION_NEGATIVE" --negative-texts 4 --hard-negatives 0.5 --mined-negatives "$MINED_NEGATIVES" --nonsense-texts "$NONSENSE_TEXTS" \
     --steps "$STAGE2B_STEPS" --lr "$STAGE2B_LR" --warmup 30 --batch-size 24 "${common[@]}" --out "$WORK/stage2b"
   echo "default model: $WORK/stage2b/model.safetensors (last step)"
 else
