@@ -150,9 +150,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         return list;
     }
 
-    // The recording family of a candidate: its path without the take number, or the whole path when the source's numbers name different sounds.
-    private static string FamilyOf(Candidate c) =>
-        c.Source.NumberedNames ? Path.ChangeExtension(c.Relative, null).ToLowerInvariant() : LabelRules.FamilyKey(c.Relative);
+    private static string FamilyOf(Candidate c) => LabelRules.FamilyKey(c.Relative, numbersAreTakes: !c.Source.NumberedNames);
 
     /// <summary>Whether a path below the source's scan root is an audio file its include/exclude globs select.</summary>
     private static Func<string, bool> Selector(CorpusSource source)

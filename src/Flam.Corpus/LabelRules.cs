@@ -72,10 +72,13 @@ public static partial class LabelRules
     /// The family of a recording: its path without extension and without a trailing variant number, so
     /// "impact/arrow_stone_03.ogg" and "impact/arrow_stone_11.ogg" share "impact/arrow_stone".
     /// </summary>
-    public static string FamilyKey(string relativePath)
+    /// <param name="relativePath">The file's path below its source's scan root.</param>
+    /// <param name="numbersAreTakes">False for sources whose trailing numbers name different sounds (Colobot's
+    /// sound001 … sound082): the number is kept, so each file is its own family.</param>
+    public static string FamilyKey(string relativePath, bool numbersAreTakes = true)
     {
         var noExtension = Path.ChangeExtension(relativePath.Replace('\\', '/'), null);
-        return VariantSuffix().Replace(noExtension, "").ToLowerInvariant();
+        return (numbersAreTakes ? VariantSuffix().Replace(noExtension, "") : noExtension).ToLowerInvariant();
     }
 
     /// <summary>
