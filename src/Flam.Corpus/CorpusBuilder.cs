@@ -21,6 +21,9 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
     // Opus (git sources) decodes through ffmpeg; the rest have built-in decoders.
     private static readonly HashSet<string> AudioExtensions = new(StringComparer.OrdinalIgnoreCase) { ".ogg", ".oga", ".wav", ".flac", ".mp3", ".opus" };
 
+    /// <summary>Whether the builder reads the file as audio (by its extension).</summary>
+    internal static bool IsAudioFile(string path) => AudioExtensions.Contains(Path.GetExtension(path));
+
     // Folder names that mark music or spoken lines in any package; such files are not sound events.
     private static readonly HashSet<string> ExcludedFolders = new(StringComparer.OrdinalIgnoreCase) { "music", "tunes", "voice", "voices" };
 
@@ -166,24 +169,15 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
     private static List<Candidate> GatherGit(CorpusSource source, GitRepositoryCache git, List<ExcludedFile> excluded)
     {
         var pin = source.Git!;
-        var scanRoot = git.Export(source);
-        var wanted = Selector(source);
+        var export = git.Export(source, Selector(source));
+        excluded.AddRange(export.NotSelected.Select(rel => new ExcludedFile(source.Name, rel, "not selected (excluded path)")));
         var list = new List<Candidate>();
-        if (!Directory.Exists(scanRoot))
+        foreach (var file in Directory.EnumerateFiles(export.ScanRoot, "*", SearchOption.AllDirectories))
         {
-            return list; // the folder held no files at that commit
-        }
-        foreach (var file in Directory.EnumerateFiles(scanRoot, "*", SearchOption.AllDirectories))
-        {
-            var rel = Path.GetRelativePath(scanRoot, file).Replace('\\', '/');
-            if (!AudioExtensions.Contains(Path.GetExtension(rel)))
+            var rel = Path.GetRelativePath(export.ScanRoot, file).Replace('\\', '/');
+            if (!IsAudioFile(rel))
             {
-                continue;
-            }
-            if (!wanted(rel))
-            {
-                excluded.Add(new(source.Name, rel, "not selected (excluded path)"));
-                continue;
+                continue; // the export's own marker files
             }
             var repositoryPath = source.ScanRoot.Length == 0 ? rel : source.ScanRoot + "/" + rel;
             list.Add(new Candidate(source, rel, file, pin.Repository + ":" + repositoryPath, pin.Lookup(rel, repositoryPath), null));

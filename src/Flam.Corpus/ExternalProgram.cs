@@ -12,6 +12,16 @@ internal static class ExternalProgram
     /// </summary>
     public static (int Code, string Error) Run(string program, IReadOnlyList<string> arguments, string? workingDirectory, string neededFor, bool throwOnError = true)
     {
+        var (code, error, _) = Execute(program, arguments, workingDirectory, neededFor, throwOnError);
+        return (code, error);
+    }
+
+    /// <summary>Runs <paramref name="program"/> to its end and returns its standard output; a non-zero exit throws as in <see cref="Run"/>.</summary>
+    public static string Output(string program, IReadOnlyList<string> arguments, string neededFor) =>
+        Execute(program, arguments, null, neededFor, throwOnError: true).Output;
+
+    private static (int Code, string Error, string Output) Execute(string program, IReadOnlyList<string> arguments, string? workingDirectory, string neededFor, bool throwOnError)
+    {
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
@@ -30,12 +40,11 @@ internal static class ExternalProgram
             var stderr = process.StandardError.ReadToEndAsync();
             process.WaitForExit();
             var error = stderr.Result;
-            _ = stdout.Result;
             if (throwOnError && process.ExitCode != 0)
             {
                 throw new FlamException($"{program} {string.Join(' ', arguments)} failed (exit {process.ExitCode}): {error.Trim()}");
             }
-            return (process.ExitCode, error);
+            return (process.ExitCode, error, stdout.Result);
         }
         catch (Win32Exception e)
         {

@@ -93,13 +93,43 @@ public sealed class GitSourceTests
         Directory.CreateDirectory(gitRoot);
         var cache = new GitRepositoryCache(gitRoot, Path.Combine(temp, "cache"), TextWriter.Null);
         var source = GitSourceCatalog.Parse("test", Catalogue(new string('a', 40)))[0];
-        var noClone = Assert.Throws<FlamException>(() => cache.Export(source));
+        var noClone = Assert.Throws<FlamException>(() => cache.Export(source, _ => true));
         Assert.Contains("No clone of acme/sfx", noClone.Message, StringComparison.Ordinal);
         Assert.Contains("git clone https://github.com/acme/sfx", noClone.Message, StringComparison.Ordinal);
 
         MakeRepository(gitRoot);
-        var noCommit = Assert.Throws<FlamException>(() => cache.Export(source));
+        var noCommit = Assert.Throws<FlamException>(() => cache.Export(source, _ => true));
         Assert.Contains("does not have commit " + new string('a', 40), noCommit.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnlyTheSelectedFilesAreReadSoAMissingUnwantedFileDoesNotStopTheBuild()
+    {
+        using var temp = FixturePaths.NewTempDirectory();
+        var gitRoot = Path.Combine(temp, "clones");
+        var commit = MakeRepository(gitRoot);
+        // A clone without the content of a file the source does not take (as a partial clone or a snapshot without
+        // its largest files has): the excluded music loop's blob is deleted from the object store.
+        var repo = Path.Combine(gitRoot, "acme", "sfx");
+        var blob = Git(repo, "rev-parse", commit + ":sounds/cc0/music_loop.wav");
+        File.Delete(Path.Combine(repo, ".git", "objects", blob[..2], blob[2..]));
+        var options = new CorpusOptions
+        {
+            OutputDirectory = Path.Combine(temp, "out"),
+            CacheDirectory = Path.Combine(temp, "cache"),
+            Packages = [],
+            Fetch = false,
+            GitRoot = gitRoot,
+            GitSources = GitSourceCatalog.Parse("test", Catalogue(commit)),
+        };
+        var result = new CorpusBuilder(options, LabelTable.Default, TextWriter.Null).Build();
+        Assert.Equal(["acme-sfx/by/door_knock.wav", "acme-sfx/cc0/dog_bark.wav"], result.Clips.Select(c => c.Id));
+        Assert.Contains(result.Excluded, e => e.Path == "cc0/music_loop.wav" && e.Reason.StartsWith("not selected", StringComparison.Ordinal));
+
+        // The export is made for the selection: other globs export again (the music loop is now wanted, and missing).
+        var wider = GitSourceCatalog.Parse("test", Catalogue(commit).Replace("\"exclude\": [\"**/music_*\"]", "\"exclude\": []", StringComparison.Ordinal));
+        var e = Assert.Throws<FlamException>(() => new CorpusBuilder(options with { GitSources = wider }, LabelTable.Default, TextWriter.Null).Build());
+        Assert.Contains("git archive of acme/sfx@" + commit + " failed", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
