@@ -320,6 +320,60 @@ public static class CorpusCatalog
             + "in the folder's language), as general-audio speech; English clips are captioned with the word, the others with their language. "
             + "Capped at 150 of its 1 892 recordings (hash subset): speech in many languages is one sound among hundreds, and single spoken words must not dominate.",
             AllowBackgrounds: false),
+        new("scratch", SourceOrigin.DebianPackage, "usr/share/scratch/Media/Sounds",
+            ["Animal/*", "Effects/*", "Human/*", "Percussion/HandClap.wav", "Percussion/Gong.wav"],
+            ["Effects/Plunge*", "Effects/Ripples*"],
+            None, true, [("", "Media/Sounds/")], 0,
+            "Scratch 1.4's sound library (CC-BY-SA-3.0 per Files: Help/* Media/* Projects): animals (bird, cat, kitten, crickets, dogs, duck, goose, "
+            + "horse neighing and galloping, owl, rooster, sea lion, wolf), everyday effects (a bell tolling, bubbles, a car and a motorcycle passing, a door "
+            + "closing and creaking, a sewing machine, typing, dripping and running water, a rattle, a balloon rubbed) and human sounds (a baby crying, "
+            + "coughs, sneezes, laughs and screams of a man and a woman, a finger snap, footsteps, slurping, party chatter), a hand clap and a gong. "
+            + "Left out: the Electronic, Instruments, Vocals (singing) and Music Loops folders and the other percussion (music), and 'Plunge' and "
+            + "'Ripples' (names do not say what they are). Its copyright file is DEP-5 in substance but names the old draft "
+            + "(Format: http://dep.debian.net/deps/dep5/), so the builder reads it as free-form: the fallback records its 'Files: Help/* Media/* "
+            + "Projects' paragraph.",
+            new LicenceRecord("CC-BY-SA-3.0", "Copyright (c) 2011 Massachusetts Institute of Technology")),
+        new("wordwarvi-sound", SourceOrigin.DebianPackage, "usr/share/wordwarvi/sounds",
+            ["toyota_celica_cardoor_sample.ogg", "us_quarter.ogg", "metalbang*.ogg", "stonebang*.ogg", "clang.ogg", "bodyslam.ogg", "fallingscreamhi.ogg",
+             "ooooof.ogg", "woohoo.ogg", "big_explosion.ogg", "bombexplosion.ogg", "missile_explosion.ogg", "flak_gun_sound.ogg", "missile_launch_2.ogg",
+             "rocket_exhaust_1.ogg", "jetwash.ogg", "volcano_eruption.ogg", "zzzt.ogg"],
+            None, None, true, [("", "sounds/")], 0,
+            "Word War vi sounds (CC-BY-SA-3.0 per Files: sounds/*): a car door, a coin, metal and stone bangs, a body slam, a falling scream, an 'oof', "
+            + "a cheer, explosions, a flak gun, a missile launch, rocket exhaust, jet wash, a volcano, an electric zap. Left out: music, the spoken lines "
+            + "(help, it burns, ho ho ho, nice bank shot ...), synthetic effects and alarms."),
+        new("netpanzer-data", SourceOrigin.DebianPackage, "usr/share/games/netpanzer/sound",
+            ["expl_*.wav", "battle_*.wav", "hit_*.wav", "*-fire.wav", "hevidle.wav", "hevmov.wav", "hevstart.wav", "tankidle.wav", "scream_1.wav", "scream_2.wav"],
+            None, None, true, [], 0,
+            "NetPanzer sounds (GPL-2+ per Files: *): explosions, machine-gun and artillery fire, shells hitting armour, tank cannons, tank engines, a scream. "
+            + "Left out: the spoken unit acknowledgements (yes sir, moving out, target confirmed ...), a spoken scream ('oh god'), menu and power-up sounds, "
+            + "the unit-selection sounds and unit sounds whose names do not say what they are."),
+        new("gnome-shell-pomodoro-data", SourceOrigin.DebianPackage, "usr/share/gnome-pomodoro/sounds",
+            [], None, None, true, [], 0,
+            "GNOME Pomodoro's sounds (GPL-3+ per Files: *): bells, birds, a ticking clock and a ticking timer."),
+        new("kpat", SourceOrigin.DebianPackage, "usr/share/kpat/sounds",
+            [], None, None, true, [], 0,
+            "KPatience (GPL-2+ per Files: *): a playing card put down and picked up."),
+        new("knights", SourceOrigin.DebianPackage, "usr/share/knights/sounds",
+            [], None, None, true, [], 0,
+            "Knights. Its copyright file is free-form and puts Knights under the GNU GPL version 2 or 3 or any later version accepted by KDE e.V. "
+            + "Taken: chess pieces moved and captured.",
+            new LicenceRecord("GPL-2+", "2009-2011 Miha Čančula (GPL version 2 or version 3 or any later version accepted by the membership of KDE e.V.)")),
+        new("gnubg-data", SourceOrigin.DebianPackage, "usr/share/gnubg/sounds",
+            ["roll.wav"], None, None, true, [], 0,
+            "GNU Backgammon (GPL-3+ per Files: *): dice rolling. The checker click (0.1 s) and the event sounds (fanfare, resign, double ...) are left out."),
+        new("ksirk", SourceOrigin.DebianPackage, "usr/share/ksirk/skins/default/Sounds",
+            ["cannon.wav"], None, None, true, [], 0,
+            "KsirK (GPL-2+ per Files: *): a cannon shot. 'crash' and 'roll' are left out (the names do not say what they are)."),
+        new("kgoldrunner", SourceOrigin.DebianPackage, "usr/share/kgoldrunner/themes/default",
+            ["dig.ogg"], None, None, true, [], 0,
+            "KGoldrunner (GPL-2+ per Files: *): digging. Jingles, climbing, falling, gold pick-up and the 0.04 s step are left out."),
+        new("lomiri-sounds", SourceOrigin.DebianPackage, "usr/share/sounds/lomiri/camera",
+            [], None, None, true, [("", "share/sounds/lomiri/camera/")], 0,
+            "Lomiri's camera sounds (per file in the copyright file: camera_click.ogg CC0-1.0, camera_focus.ogg CC-BY-3.0, both freesound recordings): "
+            + "a shutter click and a lens focusing. The ringtones and notification tones (music) are left out."),
+        new("kanagram", SourceOrigin.DebianPackage, "usr/share/kanagram/ui/sounds",
+            ["chalk.ogg"], None, None, true, [], 0,
+            "Kanagram (GPL-2+ per Files: *): chalk on a blackboard (chalk.wav is the same sound, left out with the right/wrong jingles)."),
     ];
 
     /// <summary>Names of the packages built when none are named.</summary>
