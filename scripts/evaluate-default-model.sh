@@ -35,7 +35,7 @@ done
 # Clip-level: zero-shot classification (class = first tag) and retrieval on the held-out labelled clips; and the
 # real-recording proxy: the held-out clips (both held-out splits) of the sources that are recordings of real sounds
 # rather than game or synthesised effects (REAL_SOURCES), and the held-out ambience backgrounds.
-REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket openttd-opensfx gcompris-qt-data voxelibre mesecraft petz animalia mobs-animal fsdd repixture everness antum x-farming}
+REAL_SOURCES=${REAL_SOURCES:-free-sfx mod-sounds cdda-cc-sounds body-percussion openclonk ambience-blanket openttd-opensfx gcompris-qt-data voxelibre mesecraft petz animalia mobs-animal fsdd repixture everness antum x-farming xaenvironment advtrains mob-horse weather-shivajiva scratch tuxpaint-sounds openrct2-sfx}
 pattern=$(printf '"package":"%s"|' $REAL_SOURCES); pattern=${pattern%|}
 # Derived manifests are written beside the corpus, whose relative audio paths they use, and renamed into place, so an
 # evaluation running beside this one never reads a half-written file (nor one whose command failed):

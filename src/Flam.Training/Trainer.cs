@@ -421,6 +421,11 @@ public sealed class Trainer
         {
             model.LoadStateDict(state, checkpoint);
         }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         finally
         {
             foreach (var t in state.Values) t.Dispose();

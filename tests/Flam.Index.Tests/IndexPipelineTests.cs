@@ -5,8 +5,10 @@ namespace Flam.Tests.Index;
 
 /// <summary>
 /// <see cref="AudioIndexer.AddAll"/> with several decoding and encoding threads against its naive twin, one file at a
-/// time through <see cref="AudioIndexer.Add"/>: the same bytes on disk, failures confined to their file.
+/// time through <see cref="AudioIndexer.Add"/>: the same bytes on disk, failures confined to their file. In the Torch
+/// collection: with several encoders each encoding thread sets libtorch's thread count (process state).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class IndexPipelineTests
 {
     private static string[] Clips(Func<string, string> at) =>

@@ -64,6 +64,7 @@ public class BlockedFramewiseLossTests
     [InlineData(100, 2, false)] // block larger than K
     public void BlockedEqualsNaive(int textBlock, int clipBlock, bool masks)
     {
+        using var scope = NewDisposeScope();
         var p = Make(b: 5, k: 37, t: 8, d: 12, seed: textBlock * 31 + clipBlock, masks);
         var naive = Gradients(p, null, out var naiveLoss);
         var blocked = Gradients(p, new FramewiseBlocking(textBlock, clipBlock), out var blockedLoss);
@@ -79,6 +80,7 @@ public class BlockedFramewiseLossTests
     [Fact]
     public void WithoutGradientsBlockedGivesTheSameValue()
     {
+        using var scope = NewDisposeScope();
         var p = Make(b: 4, k: 10, t: 6, d: 5, seed: 3, masks: true);
         using var _ = no_grad();
         var naive = Loss(p, null);
@@ -90,6 +92,7 @@ public class BlockedFramewiseLossTests
     [Fact]
     public void ReceivedBlockAddsNegativesAndSkipsTextsEqualToLocalOnes()
     {
+        using var scope = NewDisposeScope();
         // Local: 6 texts with labels; received from a "neighbour": 4 texts, the second one identical to local text 2.
         var g = new Generator(11);
         int b = 3, t = 5, d = 7;

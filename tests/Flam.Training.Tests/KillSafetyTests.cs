@@ -2,13 +2,16 @@ using System.Text.Json.Nodes;
 using Flam.IO;
 using Flam.Model.Checkpoints;
 using Flam.Tests.Synthesis;
+using TorchSharp;
 
 namespace Flam.Tests.Training;
 
 /// <summary>
 /// SIGKILL at several points of a writing command, then the same command again: it completes, and its outputs equal
-/// those of an uninterrupted run (the built CLI runs as a child process).
+/// those of an uninterrupted run (the built CLI runs as a child process). In the Torch collection: the trained weights
+/// are compared in this process with libtorch.
 /// </summary>
+[Collection(TorchCollection.Name)]
 public class KillSafetyTests
 {
     private static int FilesIn(string folder, string pattern) => Directory.Exists(folder) ? Directory.GetFiles(folder, pattern).Length : 0;
@@ -62,6 +65,7 @@ public class KillSafetyTests
         CliProcess.Run(Args(straight));
 
         // Weights compared tensor by tensor: the header's config name of a resumed model comes from its checkpoint.
+        using var scope = torch.NewDisposeScope();
         var expected = SafeTensors.Load(Path.Combine(straight, "model.safetensors"));
         var actual = SafeTensors.Load(Path.Combine(killed, "model.safetensors"));
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());

@@ -10,10 +10,17 @@ namespace Flam.Tests.Training;
 [Collection(TrainingCollection.Name)]
 public class LossFixtureTests
 {
+    // Loaded once for the process: kept out of the dispose scope of the test that happens to load them first.
     private static readonly Lazy<(Dictionary<string, Tensor> Outputs, Dictionary<string, Tensor> Inputs, Dictionary<string, Tensor> Losses)> Data = new(() => (
-        SafeTensors.Load(FixturePaths.Get("model", "micro", "outputs.safetensors")),
-        SafeTensors.Load(FixturePaths.Get("model", "micro", "inputs.safetensors")),
-        SafeTensors.Load(FixturePaths.Get("model", "micro", "losses.safetensors"))));
+        Kept(SafeTensors.Load(FixturePaths.Get("model", "micro", "outputs.safetensors"))),
+        Kept(SafeTensors.Load(FixturePaths.Get("model", "micro", "inputs.safetensors"))),
+        Kept(SafeTensors.Load(FixturePaths.Get("model", "micro", "losses.safetensors")))));
+
+    private static Dictionary<string, Tensor> Kept(Dictionary<string, Tensor> tensors)
+    {
+        foreach (var t in tensors.Values) t.DetachFromDisposeScope();
+        return tensors;
+    }
 
     public static TheoryData<string, bool> Variants => new()
     {
@@ -24,6 +31,7 @@ public class LossFixtureTests
     internal static void AssertClose(Tensor expected, Tensor actual, string name, double rtol = 1e-5, double atol = 1e-6)
     {
         Assert.Equal(expected.shape, actual.shape);
+        using var scope = NewDisposeScope();
         var e = expected.to_type(ScalarType.Float64);
         var a = actual.detach().to_type(ScalarType.Float64);
         using var absolute = atol.ToScalar();
@@ -36,6 +44,7 @@ public class LossFixtureTests
     public void GlobalLossAndGradientsMatchReference()
     {
         var (outputs, _, losses) = Data.Value;
+        using var scope = NewDisposeScope();
         var audio = outputs["audio.global_features_mean_of_local"].clone().requires_grad_(true);
         long n = audio.shape[0];
         var text = outputs["text.features"].narrow(0, 0, n).clone().requires_grad_(true);
@@ -67,6 +76,7 @@ public class LossFixtureTests
     public void FramewiseLossAndGradientsMatchReference(string variant, bool blocked)
     {
         var losses = Data.Value.Losses;
+        using var scope = NewDisposeScope();
         var l = MakeSed(variant);
         var scale = l.Sed.AedLogitScaleExp * l.Scale;
         var loss = Blocking(blocked) is { } b
@@ -88,6 +98,7 @@ public class LossFixtureTests
     public void PriorLossAndGradientMatchReference(string variant)
     {
         var losses = Data.Value.Losses;
+        using var scope = NewDisposeScope();
         var l = MakeSed(variant);
         var loss = PriorLoss.Compute(l.Bias, l.Sed.Labels, l.Sed.AudioMask, l.Sed.TextMask);
         loss.backward();
@@ -100,6 +111,7 @@ public class LossFixtureTests
     public void LocalTotalAndFlamTotalMatchReference(string variant, bool blocked)
     {
         var (outputs, _, losses) = Data.Value;
+        using var scope = NewDisposeScope();
         var flam = new FlamLoss(new FlamLossOptions(Blocking: Blocking(blocked)));
 
         // local_total = 200·framewise + prior, with the gradients of all four inputs.
@@ -129,7 +141,7 @@ public class LossFixtureTests
     [Fact]
     public void ClampKeepsLogitScaleWithinClapRange()
     {
-        var p = tensor(new float[] { -1f, 2f, 7f });
+        using var p = tensor(new float[] { -1f, 2f, 7f });
         GlobalContrastiveLoss.ClampLogitScale(p);
         Assert.Equal(new[] { 0f, 2f, (float)Math.Log(100) }, p.data<float>().ToArray());
         Assert.Equal(Math.Log(1 / 0.07), GlobalContrastiveLoss.InitialLogitScale, 12);

@@ -139,6 +139,7 @@ public class MinedNegativeTextsTests
     [Fact]
     public void A_batch_takes_its_mined_share_of_the_negative_texts_first_and_draws_the_rest()
     {
+        using var scope = torch.NewDisposeScope();
         var clips = new IReadOnlyList<ManifestEvent>?[] { [new("Dog barking", 0, 5)], [new("rain", 1, 2)] };
         var sampler = new NegativeTextSampler(Sentences.Keys.Append("car horn").Append("thunder"));
         var options = new SedBatchOptions(TextSlotsPerClip: 4, Frames: 8, NegativeTextsPerClip: 2, MinedNegativeFraction: 0.5);
@@ -194,6 +195,7 @@ public class MinedNegativeTrainingTests
         Assert.Equal(4, Train(Options("resumed", 1) with { Resume = true }).Steps);
         Train(Options("random", 0));
 
+        using var scope = torch.NewDisposeScope();
         var straight = SafeTensors.Load(Path.Combine(root, "straight", FlamModel.WeightsFileName));
         var resumed = SafeTensors.Load(Path.Combine(root, "resumed", FlamModel.WeightsFileName));
         var random = SafeTensors.Load(Path.Combine(root, "random", FlamModel.WeightsFileName));

@@ -3,6 +3,7 @@ using Flam.Cli;
 using Flam.Model;
 using Flam.Model.Checkpoints;
 using Flam.Tests.Training;
+using TorchSharp;
 
 namespace Flam.Tests.Model.Text;
 
@@ -26,9 +27,13 @@ public class MiniLmTrainingTests
         Assert.Equal(3, losses.Count);
         Assert.All(losses, l => Assert.True(double.IsFinite(l), $"loss {l}"));
 
-        var weights = SafeTensors.Load(Path.Combine(output, FlamModel.WeightsFileName));
-        Assert.DoesNotContain(weights.Keys, k => k.StartsWith("text_branch.", StringComparison.Ordinal));
-        Assert.Equal([24L, 384L], weights["text_projection.0.weight"].shape);
+        // Scopes without an await inside: a dispose scope is per thread, and a continuation may run on another.
+        using (torch.NewDisposeScope())
+        {
+            var weights = SafeTensors.Load(Path.Combine(output, FlamModel.WeightsFileName));
+            Assert.DoesNotContain(weights.Keys, k => k.StartsWith("text_branch.", StringComparison.Ordinal));
+            Assert.Equal([24L, 384L], weights["text_projection.0.weight"].shape);
+        }
         using (var model = FlamModel.Load(output))
         {
             Assert.Equal("minilm", model.Config.TextModelType);
@@ -38,10 +43,13 @@ public class MiniLmTrainingTests
         var embedded = Path.Combine(root, "texts.safetensors");
         code = await FlamApp.RunAsync(["embed", "--checkpoint", output, "--text", "a high beep", "--text", "A burst of HISS", "--out", embedded], new StringWriter(), stderr);
         Assert.True(code == 0, stderr.ToString());
-        var outputs = SafeTensors.Load(embedded);
-        Assert.Equal([2L, 384L], outputs["text_branch_output"].shape);
-        Assert.Equal([2L, 24L], outputs["text_features"].shape);
-        Assert.All(outputs["text_features"].data<float>().ToArray(), v => Assert.True(float.IsFinite(v)));
+        using (torch.NewDisposeScope())
+        {
+            var outputs = SafeTensors.Load(embedded);
+            Assert.Equal([2L, 384L], outputs["text_branch_output"].shape);
+            Assert.Equal([2L, 24L], outputs["text_features"].shape);
+            Assert.All(outputs["text_features"].data<float>().ToArray(), v => Assert.True(float.IsFinite(v)));
+        }
 
         var refused = new StringWriter();
         code = await FlamApp.RunAsync(["embed", "--checkpoint", output, "--token-ids", "0 31 2", "--out", Path.Combine(root, "ids.safetensors")], new StringWriter(), refused);

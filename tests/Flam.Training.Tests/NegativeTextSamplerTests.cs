@@ -39,6 +39,7 @@ public class NegativeTextSamplerTests
     [Fact]
     public void BatchFillsFreeSlotsWithAllNegativeTextsUpToTheLimit()
     {
+        using var scope = torch.NewDisposeScope();
         var clips = new IReadOnlyList<ManifestEvent>?[] { [new("Dog barking", 0, 5)], [new("car horn", 5, 10)] };
         var sampler = new NegativeTextSampler(Vocabulary);
         var options = new SedBatchOptions(TextSlotsPerClip: 3, Frames: 8, NegativeTextsPerClip: 1);

@@ -15,6 +15,7 @@ public class OptimizerTests
     [InlineData("logit_scale_a", 0, false)]
     public void WeightDecaySkipsNormsBiasesScalesAndPositionTables(string name, int dims, bool decays)
     {
+        using var scope = NewDisposeScope();
         var shape = Enumerable.Repeat(3L, dims).ToArray();
         Assert.Equal(decays, AdamWOptimizer.Decays(name, zeros(shape)));
     }
@@ -22,6 +23,7 @@ public class OptimizerTests
     [Fact]
     public void UpdateMatchesTheAdamWFormulaWrittenOut()
     {
+        using var scope = NewDisposeScope();
         // Two steps on one weight with decay, checked against the textbook update in doubles.
         var p = new Parameter(tensor(new float[] { 1f, -2f }, [1, 2]));
         using var adam = new AdamWOptimizer([("w", p)], 0.9, 0.999, 1e-8, 0.1);

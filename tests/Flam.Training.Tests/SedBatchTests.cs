@@ -1,5 +1,6 @@
 using Flam.IO;
 using Flam.Training;
+using TorchSharp;
 
 namespace Flam.Tests.Training;
 
@@ -11,6 +12,7 @@ public class SedBatchTests
     [Fact]
     public void UnionIsDeduplicatedAfterLowerCasingAndClipsAreNegativeForOtherTexts()
     {
+        using var scope = torch.NewDisposeScope();
         var clips = new IReadOnlyList<ManifestEvent>?[]
         {
             [E("Dog barking", 0, 1.25), E("car horn", 5, 10)],
@@ -35,6 +37,7 @@ public class SedBatchTests
     [InlineData(0.7, 1.9, true)]      // 0.55 s of frame 0 is < half, but 0.65 s of frame 1 is > half -> only frame 1
     public void FrameIsPositiveWhenAtLeastHalfCovered(double on, double off, bool frameOneOrZeroPositive)
     {
+        using var scope = torch.NewDisposeScope();
         using var batch = SedBatchBuilder.Build([[E("x", on, off)]], 1, new SedBatchOptions(TextSlotsPerClip: 1, Frames: 8));
         var row = batch.Labels[0, 0].data<float>().ToArray();
         if (on == 0.7)
@@ -51,6 +54,7 @@ public class SedBatchTests
     [Fact]
     public void ClipsWhoseTextsDoNotFitAreDroppedAndCounted()
     {
+        using var scope = torch.NewDisposeScope();
         var clips = new IReadOnlyList<ManifestEvent>?[]
         {
             [E("a", 0, 1), E("b", 0, 1)],
@@ -67,6 +71,7 @@ public class SedBatchTests
     [Fact]
     public void ShortFinalBatchIsPaddedWithMaskedClips()
     {
+        using var scope = torch.NewDisposeScope();
         using var batch = SedBatchBuilder.Build([[E("a", 0, 10)], null], 4, new SedBatchOptions());
         Assert.Equal([4L, 20L, 32L], batch.Labels.shape);
         Assert.Equal([1f, 0f, 0f, 0f], batch.AudioMask.data<float>().ToArray());

@@ -103,6 +103,7 @@ public class TrainerBadInputTests
         using var model = FlamModel.Create(FlamConfig.FromNameOrFile(TrainerTests.ShortClipConfig(root)));
         // A prefix freezes its module only: "text_projection.0" must not take "text_projection.2" with it.
         Trainer.Freeze(model, ["text_projection.0"]);
+        using var scope = torch.NewDisposeScope();
         var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using var optimizer = new AdamWOptimizer(model.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
         foreach (var (_, p) in model.named_parameters().Where(p => p.parameter.requires_grad)) p.grad = torch.ones_like(p);

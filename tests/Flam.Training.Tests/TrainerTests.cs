@@ -5,6 +5,7 @@ using Flam.Model;
 using Flam.Model.Checkpoints;
 using Flam.Model.Text;
 using Flam.Training;
+using TorchSharp;
 
 namespace Flam.Tests.Training;
 
@@ -90,6 +91,7 @@ public class TrainerTests
         var summary = Train(Options(manifest, resumed, 10) with { Resume = true });
         Assert.Equal(10, summary.Steps);
 
+        using var scope = torch.NewDisposeScope();
         var a = SafeTensors.Load(Path.Combine(straight, "model.safetensors"));
         var b = SafeTensors.Load(Path.Combine(resumed, "model.safetensors"));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());

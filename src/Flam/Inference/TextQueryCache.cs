@@ -102,6 +102,7 @@ public sealed class TextQueryCache : IDisposable
     public (float Scale, float Bias) Calibration(string query)
     {
         Prepare([query]);
+        using var scope = NewDisposeScope();
         var cached = _cache[query];
         return (cached.Scale.to(ScalarType.Float32).cpu().item<float>(), cached.Bias.to(ScalarType.Float32).cpu().item<float>());
     }

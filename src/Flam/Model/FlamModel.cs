@@ -140,10 +140,19 @@ public sealed class FlamModel : Module
         try
         {
             var model = Create(config, textTower);
-            model.LoadStateDict(state, checkpointPath);
-            if (device is not null) model.to(device);
-            model.eval();
-            return model;
+            try
+            {
+                model.LoadStateDict(state, checkpointPath);
+                if (device is not null) model.to(device);
+                model.eval();
+                return model;
+            }
+            catch
+            {
+                // A checkpoint that does not fit: the new model's parameters are freed here, not by the finalizer.
+                model.Dispose();
+                throw;
+            }
         }
         finally
         {
@@ -203,7 +212,8 @@ public sealed class FlamModel : Module
         {
             if (state.TryGetValue(key, out var source_))
             {
-                target.copy_(source_.to(target.dtype));
+                using var value = source_.to(target.dtype);
+                target.copy_(value);
             }
         }
     }

@@ -6,6 +6,8 @@ using Flam.IO;
 namespace Flam.Tests.IO;
 
 /// <summary>Outputs that are not plain files: symbolic links, devices and pipes are written, never replaced (Linux, root).</summary>
+/// <remarks>In the Torch collection: one test runs <c>flam features</c> (libtorch) in this process.</remarks>
+[Collection(TorchCollection.Name)]
 public class AtomicFileSafetyTests
 {
     /// <summary>The kind of <paramref name="path"/> as stat(1) names it, independent of the code under test.</summary>

@@ -34,7 +34,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
         for (int i = 0; i < paths.Length; i++)
         {
             paths[i] = Path.Combine(dir, $"clip{i}.wav");
-            WavWriter.Write(paths[i], waves[i].data<float>().ToArray(), 48000, WavSampleFormat.Float32);
+            using var row = waves[i];
+            WavWriter.Write(paths[i], row.data<float>().ToArray(), 48000, WavSampleFormat.Float32);
         }
         return paths;
     }
@@ -52,6 +53,8 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
         Assert.True(code == 0, stderr);
         Assert.Contains("unbiased_map [3,4,32]", stdout);
 
+        // After the last await: a dispose scope is per thread, and the continuation may run on another.
+        using var scope = NewDisposeScope();
         var got = SafeTensors.Load(output);
         var expected = new Dictionary<string, string>
         {
@@ -87,6 +90,7 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
         var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--out", output, "--audio", dir);
         Assert.True(code == 0, stderr);
         Assert.Contains("skipped 2 file(s) in the given folder(s): 1 hidden, 1 not audio", stderr);
+        using var scope = NewDisposeScope();
         var got = SafeTensors.Load(output, out var metadata);
         Assert.Equal("clip0.wav\nclip1.wav\nclip2.wav", metadata["audio"]);
         MicroModelFixture.AssertClose("local_audio_features", fixture.Outputs["audio.local_features"], got["local_audio_features"]);
@@ -99,6 +103,7 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
         var output = Path.Combine(temp, "text.safetensors");
         var (code, _, stderr) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", "0 713 16 10 2", "--out", output);
         Assert.True(code == 0, stderr);
+        using var scope = NewDisposeScope();
         var got = SafeTensors.Load(output);
         Assert.Equal(["per_text_logit_bias", "per_text_logit_scale", "text_branch_output", "text_features"], got.Keys.Order());
         MicroModelFixture.AssertClose("text_features", fixture.Outputs["text.features"][..1], got["text_features"]);
@@ -116,6 +121,7 @@ public sealed class EmbedCommandTests(MicroModelFixture fixture, ITestOutputHelp
         var (code2, _, err2) = await Run("embed", "--checkpoint", Checkpoint, "--config", Config, "--token-ids", string.Join(" ", ids), "--out", viaIds);
         Assert.True(code1 == 0, err1);
         Assert.True(code2 == 0, err2);
+        using var scope = NewDisposeScope();
         var a = SafeTensors.Load(viaText);
         var b = SafeTensors.Load(viaIds);
         foreach (var name in a.Keys) Assert.True(a[name].allclose(b[name], 0, 0), name);

@@ -22,7 +22,8 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     private string WriteClip(string dir, int clip, string name = "clip.wav")
     {
         var path = Path.Combine(dir, name);
-        WavWriter.Write(path, reference.Waveform[clip].data<float>().ToArray(), 48000, WavSampleFormat.Float32);
+        using var row = reference.Waveform[clip];
+        WavWriter.Write(path, row.data<float>().ToArray(), 48000, WavSampleFormat.Float32);
         return path;
     }
 
@@ -41,6 +42,8 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
         var (exit, stdout, stderr) = await Flam("features", wav, "--out", output);
         Assert.True(exit == 0, stderr);
         Assert.Contains("[1001, 64]", stdout);
+        // After the last await: a dispose scope is per thread, and the continuation may run on another.
+        using var scope = NewDisposeScope();
         var tensors = SafeTensors.Load(output, out var metadata);
         var logMel = tensors["logmel"];
         Assert.Equal(float32, logMel.dtype);
@@ -104,6 +107,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
 
         (exit, _, stderr) = await Flam("features", wav, "--out", output, "--force");
         Assert.True(exit == 0, stderr);
+        using var scope = NewDisposeScope();
         Assert.Equal(new long[] { 1001, 64 }, SafeTensors.Load(output)["logmel"].shape);
         Assert.Equal(["clip.wav", "f.safetensors"], FilesIn(dir));
     }
@@ -153,11 +157,13 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
     {
         using var dir = FixturePaths.NewTempDirectory();
         var wav = Path.Combine(dir, "short.wav");
-        var samples = reference.Waveform[1, 5000..5100].data<float>().ToArray(); // 100 samples, about 2 ms
+        using var excerpt = reference.Waveform[1, 5000..5100];
+        var samples = excerpt.data<float>().ToArray(); // 100 samples, about 2 ms
         WavWriter.Write(wav, samples, 48000, WavSampleFormat.Float32);
         var output = Path.Combine(dir, "f.safetensors");
         var (exit, _, stderr) = await Flam("features", wav, "--out", output);
         Assert.True(exit == 0, stderr);
+        using var scope = NewDisposeScope();
         var logMel = SafeTensors.Load(output)["logmel"];
         // 100 samples are zero-padded to 513 (the least reflect padding accepts): 1 + 513 / 480 = 2 frames.
         Assert.Equal(new long[] { 2, 64 }, logMel.shape);
@@ -172,6 +178,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
         var output = Path.Combine(dir, "f.safetensors");
         var (exit, _, stderr) = await Flam("features", wav, "--out", output, "--sample-rate", "16000");
         Assert.True(exit == 0, stderr);
+        using var scope = NewDisposeScope();
         var tensors = SafeTensors.Load(output, out var metadata);
         Assert.Equal(new long[] { 1 + 160000 / 480, 64 }, tensors["logmel"].shape);
         Assert.Equal("8000", metadata["fmax"]);
@@ -217,6 +224,7 @@ public class FeaturesCommandTests(FrontendReference reference) : IClassFixture<F
             Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(outDir, f)).Order(StringComparer.Ordinal));
         Assert.Equal(["a.wav.png", "sub/b.wav.png"],
             Directory.GetFiles(pngDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(pngDir, f)).Order(StringComparer.Ordinal));
+        using var scope = NewDisposeScope();
         var tensors = SafeTensors.Load(Path.Combine(outDir, "sub", "b.wav.safetensors"), out var metadata);
         Assert.Equal(Path.GetFullPath(Path.Combine(dir, "sub", "b.wav")), metadata["source"]);
         FrontendReference.AssertLogMelClose(reference.LogMel[1], tensors["logmel"], FrontendReference.ClipNames[1]);

@@ -4,6 +4,8 @@ using Flam.Tests.Audio;
 
 namespace Flam.Tests.Cli;
 
+/// <summary>The spectrogram picture; the reference log-mel comes from <see cref="FrontendReference"/> (libtorch).</summary>
+[Collection(TorchCollection.Name)]
 public class SpectrogramPlotTests(FrontendReference reference) : IClassFixture<FrontendReference>
 {
     [Fact]
@@ -11,7 +13,8 @@ public class SpectrogramPlotTests(FrontendReference reference) : IClassFixture<F
     {
         using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "spectrogram.png");
-        var logMel = reference.LogMel[1].data<float>().ToArray();
+        using var clip = reference.LogMel[1];
+        var logMel = clip.data<float>().ToArray();
         SpectrogramPlot.SavePng(path, logMel, 1001, 64, 0.01, "sine_1kHz_plus_chirp", overwrite: false, width: 900, height: 400);
         var bytes = File.ReadAllBytes(path);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);

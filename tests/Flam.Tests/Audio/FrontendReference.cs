@@ -6,7 +6,8 @@ namespace Flam.Tests.Audio;
 
 /// <summary>
 /// The torchlibrosa reference data of Fixtures/model/frontend (see its README): four 10 s clips at 48 kHz and what the
-/// official front end made of them. Loaded once per test class.
+/// official front end made of them. Loaded once per test class; the derived tensors are made once here and disposed with
+/// the fixture, so that a test's read of a property creates no native temporary nobody disposes.
 /// </summary>
 public sealed class FrontendReference : IDisposable
 {
@@ -22,11 +23,14 @@ public sealed class FrontendReference : IDisposable
     {
         // Built here, outside any test's dispose scope, so it lives as long as the fixture.
         using var fullScale = 32768f.ToScalar();
-        Waveform = _tensors["waveform_pcm16"].to(float32) / fullScale;
+        using var pcm = _tensors["waveform_pcm16"].to(float32);
+        Waveform = pcm / fullScale;
+        LogMel = _tensors["logmel"].squeeze(1);
+        PowerFirst16 = _tensors["power_spectrogram.first16"].squeeze(1);
     }
 
     /// <summary>Reference log-mel <c>[4, 1001, 64]</c>.</summary>
-    public Tensor LogMel => _tensors["logmel"].squeeze(1);
+    public Tensor LogMel { get; }
 
     /// <summary>Reference mel matrix <c>[513, 64]</c>.</summary>
     public Tensor MelW => _tensors["melW"];
@@ -35,11 +39,13 @@ public sealed class FrontendReference : IDisposable
     public Tensor HannWindow => _tensors["hann_window"];
 
     /// <summary>Reference power spectrogram of the first 16 frames <c>[4, 16, 513]</c>.</summary>
-    public Tensor PowerFirst16 => _tensors["power_spectrogram.first16"].squeeze(1);
+    public Tensor PowerFirst16 { get; }
 
     public void Dispose()
     {
         Waveform.Dispose();
+        LogMel.Dispose();
+        PowerFirst16.Dispose();
         foreach (var t in _tensors.Values) t.Dispose();
     }
 

@@ -13,7 +13,8 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
     public void MelFilterBankMatchesLibrosa()
     {
         using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
-        using var diff = (frontEnd.MelFilters - reference.MelW).abs();
+        using var scope = NewDisposeScope();
+        var diff = (frontEnd.MelFilters - reference.MelW).abs();
         double max = diff.max().item<float>();
         output.WriteLine($"mel matrix max |diff| = {max:G3}");
         Assert.True(max <= 1e-6, $"mel matrix deviates by {max}");
@@ -156,7 +157,8 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.Empty(frontEnd.state_dict());
         Assert.Equal(float64, frontEnd.Window.dtype);
         Assert.Equal(float64, frontEnd.MelFilters.dtype);
-        using var y = frontEnd.forward(zeros(1, 4800));
+        using var scope = NewDisposeScope();
+        var y = frontEnd.forward(zeros(1, 4800));
         Assert.Equal(float64, y.dtype);
     }
 
@@ -178,7 +180,8 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
         Assert.Equal(["head.weight", "head.bias"], encoder.state_dict().Keys);
         encoder.to(float64);
         Assert.Equal(["head.weight", "head.bias"], encoder.state_dict().Keys);
-        using var y = encoder.forward(zeros(2, 4800, dtype: float64));
+        using var scope = NewDisposeScope();
+        var y = encoder.forward(zeros(2, 4800, dtype: float64));
         Assert.Equal(new long[] { 2, 11, 2 }, y.shape);
         Assert.Equal(float64, y.dtype);
     }
@@ -205,6 +208,7 @@ public class LogMelSpectrogramTests(FrontendReference reference, ITestOutputHelp
     public void EmptyOrWronglyShapedInputIsRejected()
     {
         using var frontEnd = new LogMelSpectrogram(LogMelOptions.Flam);
+        using var scope = NewDisposeScope();
         Assert.Throws<ArgumentException>(() => frontEnd.forward(zeros(1, 0)));
         Assert.Throws<ArgumentException>(() => frontEnd.forward(zeros(4800)));
     }

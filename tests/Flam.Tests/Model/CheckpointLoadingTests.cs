@@ -15,6 +15,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void ReadsTheTransposedMelMatrixWithItsStoredStrides()
     {
+        using var scope = NewDisposeScope();
         var state = PyTorchCheckpoint.Load(MicroCheckpoint);
         Assert.Equal(195, state.Count);
         var melW = state["audio_branch.logmel_extractor.melW"];
@@ -41,6 +42,7 @@ public sealed class CheckpointLoadingTests
     [InlineData(CheckpointForm.DataParallelPrefix)]
     public void CheckpointsAsPeopleSaveThemLoadTheSameWeights(CheckpointForm form)
     {
+        using var scope = NewDisposeScope();
         var original = PyTorchCheckpoint.Load(MicroCheckpoint);
         using var temp = FixturePaths.NewTempDirectory();
         var path = Path.Combine(temp, form + ".pth");
@@ -61,6 +63,7 @@ public sealed class CheckpointLoadingTests
     [InlineData(CheckpointForm.DataParallelPrefix)]
     public void WrappedCheckpointsStillNameEveryMissingUnexpectedAndMisshapedKey(CheckpointForm form)
     {
+        using var scope = NewDisposeScope();
         var state = PyTorchCheckpoint.Load(MicroCheckpoint);
         Assert.True(state.Remove("audio_projection.0.bias"));
         state["extra.weight"] = zeros(3);
@@ -147,6 +150,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void StateDictOfAnotherModelListsTheMissingAndUnexpectedKeys()
     {
+        using var scope = NewDisposeScope();
         using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "other.safetensors");
         SafeTensors.Save(path, new Dictionary<string, Tensor> { ["encoder.conv1.weight"] = zeros(8, 1, 3, 3), ["fc.bias"] = zeros(10) });
@@ -161,6 +165,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void RightKeysWithWrongShapesAreListed()
     {
+        using var scope = NewDisposeScope();
         using var dir = FixturePaths.NewTempDirectory();
         var state = PyTorchCheckpoint.Load(MicroCheckpoint);
         state["audio_projection.0.weight"] = zeros(24, 100);
@@ -188,6 +193,7 @@ public sealed class CheckpointLoadingTests
     [Fact]
     public void SafeTensorsWithoutConfigIsRejected()
     {
+        using var scope = NewDisposeScope();
         using var temp = FixturePaths.NewTempDirectory();
         var path = Path.Combine(temp, "weights.safetensors");
         SafeTensors.Save(path, new Dictionary<string, Tensor> { ["x"] = zeros(1) });
@@ -208,6 +214,7 @@ public sealed class CheckpointLoadingTests
         var b = loaded.state_dict();
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         foreach (var (key, value) in a) Assert.True(value.allclose(b[key], 0, 0), key);
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ids = tensor(new long[] { 0, 713, 16, 10, 2 }).unsqueeze(0);
         using var t1 = model.EncodeText(ids, ones_like(ids));

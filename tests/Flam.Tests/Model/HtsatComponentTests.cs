@@ -30,6 +30,7 @@ public sealed class HtsatComponentTests
     [Fact]
     public void ShiftedWindowMaskSeparatesTheWrappedRegions()
     {
+        using var scope = NewDisposeScope();
         // 16x16 grid, window 8, shift 4: brute force — two tokens of a window may attend to each other exactly when
         // they come from the same one of the nine regions of the rolled image.
         using var mask = SwinBlock.ShiftedWindowMask(16, 8, 4);
@@ -52,6 +53,7 @@ public sealed class HtsatComponentTests
     [Fact]
     public void RelativePositionIndexCountsOffsetsRowMajor()
     {
+        using var scope = NewDisposeScope();
         using var index = WindowAttention.RelativePositionIndex(8);
         // Query (0,0) against key (7,7): offset (-7,-7) -> (0,0) -> 0; key against query: (14,14) -> 14*15+14.
         Assert.Equal(0L, index[0, 63].item<long>());

@@ -27,7 +27,8 @@ public sealed class MicroModelFixture : IDisposable
     public Tensor Waveforms()
     {
         using var fullScale = 32768f.ToScalar();
-        return Inputs["waveform_pcm16"].to(ScalarType.Float32) / fullScale;
+        using var pcm = Inputs["waveform_pcm16"].to(ScalarType.Float32);
+        return pcm / fullScale;
     }
 
     public void Dispose()
@@ -40,7 +41,8 @@ public sealed class MicroModelFixture : IDisposable
     public static double AssertClose(string name, Tensor expected, Tensor actual, double tolerance = 1e-4)
     {
         Assert.True(expected.shape.SequenceEqual(actual.shape), $"{name}: shape [{string.Join(",", actual.shape)}], expected [{string.Join(",", expected.shape)}]");
-        using var diff = (expected.to(ScalarType.Float64) - actual.detach().cpu().to(ScalarType.Float64)).abs();
+        using var scope = NewDisposeScope();
+        var diff = (expected.to(ScalarType.Float64) - actual.detach().cpu().to(ScalarType.Float64)).abs();
         double max = diff.numel() == 0 ? 0 : diff.max().item<double>();
         Assert.True(actual.isfinite().all().item<bool>(), $"{name}: non-finite values");
         Assert.True(max <= tolerance, $"{name}: max |difference| {max:G3} exceeds {tolerance:G3}");

@@ -57,6 +57,7 @@ public sealed class MicroModelOutputTests(MicroModelFixture fixture, ITestOutput
     [Fact]
     public void ScalarsMatch()
     {
+        using var scope = NewDisposeScope();
         Check("scalar.aed_logit_scale_exp", fixture.Model.AedLogitScaleExp);
         Check("scalar.logit_scale_a_exp", fixture.Model.LogitScaleAExp);
     }

@@ -66,6 +66,7 @@ public sealed class PresetFinitenessTests
         using var encoder = new HtsatAudioEncoder(HtsatConfig.CpuSmall);
         manual_seed(2);
         encoder.ResetParameters();
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var drawn = encoder.modules().OfType<Linear>().Select(l => (Name: "Linear", Weight: (Tensor)l.weight!))
             .Concat(encoder.named_parameters().Where(p => p.name.EndsWith("relative_position_bias_table", StringComparison.Ordinal)).Select(p => (p.name, (Tensor)p.parameter)))

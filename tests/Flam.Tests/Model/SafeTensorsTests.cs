@@ -9,6 +9,7 @@ public class SafeTensorsTests
     [Fact]
     public void ReadsReferenceFileWrittenByPython()
     {
+        using var scope = torch.NewDisposeScope();
         var tensors = SafeTensors.Load(FixturePaths.Get("model", "frontend", "frontend.safetensors"));
         Assert.Equal(new long[] { 4, 480000 }, tensors["waveform_pcm16"].shape);
         Assert.Equal(torch.ScalarType.Int16, tensors["waveform_pcm16"].dtype);
@@ -20,6 +21,7 @@ public class SafeTensorsTests
     [Fact]
     public void RoundTripsEveryDtypeAndMetadata()
     {
+        using var scope = torch.NewDisposeScope();
         using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "t.safetensors");
         var original = new Dictionary<string, torch.Tensor>
@@ -46,6 +48,7 @@ public class SafeTensorsTests
     [Fact]
     public void TruncatedFileIsAClearError()
     {
+        using var scope = torch.NewDisposeScope();
         using var dir = FixturePaths.NewTempDirectory();
         var path = Path.Combine(dir, "t.safetensors");
         SafeTensors.Save(path, new Dictionary<string, torch.Tensor> { ["x"] = torch.randn(100) });

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Flam.Model;
+using static TorchSharp.torch;
 
 namespace Flam.Tests.Model;
 
@@ -62,6 +63,7 @@ public sealed class StateDictContractTests
     public void CreateInitialisesLikeTheOfficialConstructors()
     {
         using var model = FlamModel.Create(FlamConfig.FromNameOrFile(FixturePaths.Get("model", "micro", "config.json")));
+        using var scope = NewDisposeScope();
         var state = model.state_dict();
         Assert.Equal(Math.Log(1 / 0.07), state["logit_scale_a"].item<float>(), 5);
         Assert.Equal(0f, state["aed_logit_scale"].item<float>());

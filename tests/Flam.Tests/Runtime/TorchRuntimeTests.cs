@@ -9,6 +9,7 @@ public class TorchRuntimeTests
     [Fact]
     public void LibTorchLoadsAndComputes()
     {
+        using var scope = torch.NewDisposeScope();
         TorchRuntime.EnsureLoaded();
         using var a = torch.tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 2);
         using var b = torch.matmul(a, a);

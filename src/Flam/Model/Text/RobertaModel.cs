@@ -49,7 +49,11 @@ public sealed class RobertaModel : Module<Tensor, Tensor, Tensor>, ITextTower
                     if (linear.bias is not null) init.zeros_(linear.bias);
                     break;
                 case Embedding embedding:
-                    init.normal_(embedding.weight!, 0, 0.02);
+                    // A native module: each read of its weight is a new wrapper of the parameter.
+                    using (var weight = embedding.weight!)
+                    {
+                        init.normal_(weight, 0, 0.02);
+                    }
                     break;
                 case LayerNorm layerNorm:
                     init.ones_(layerNorm.weight!);
@@ -151,8 +155,12 @@ internal sealed class RobertaEmbeddings : Module<Tensor, Tensor>
     public void ZeroPaddingRow()
     {
         using var noGrad = no_grad();
-        word_embeddings.weight![padTokenId].zero_();
-        position_embeddings.weight![padTokenId].zero_();
+        using var wordWeight = word_embeddings.weight!;
+        using var positionWeight = position_embeddings.weight!;
+        using var wordRow = wordWeight[padTokenId];
+        using var positionRow = positionWeight[padTokenId];
+        wordRow.zero_();
+        positionRow.zero_();
     }
 
     /// <summary>HF create_position_ids_from_input_ids: real tokens get pad+1, pad+2, ...; padding keeps pad.</summary>

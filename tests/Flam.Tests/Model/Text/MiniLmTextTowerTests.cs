@@ -22,7 +22,11 @@ public class MiniLmTextTowerTests(MiniLmTowerFixture fixture) : IClassFixture<Mi
 {
     private MiniLmTextTower Tower => fixture.Tower;
 
-    private static float[] Row(Tensor t, int i) => t[i].data<float>().ToArray();
+    private static float[] Row(Tensor t, int i)
+    {
+        using var row = t[i];
+        return row.data<float>().ToArray();
+    }
 
     private static double Cosine(float[] a, float[] b)
     {
@@ -39,6 +43,7 @@ public class MiniLmTextTowerTests(MiniLmTowerFixture fixture) : IClassFixture<Mi
     [Fact]
     public void GivesFiniteUnitNorm384DimensionalVectors()
     {
+        using var scope = NewDisposeScope();
         using var u = Tower.EncodeTexts(["a dog barking", "glass breaking", "rain on a roof"]);
         Assert.Equal([3L, 384L], u.shape);
         Assert.Equal(ScalarType.Float32, u.dtype);
@@ -75,6 +80,7 @@ public class MiniLmTextTowerTests(MiniLmTowerFixture fixture) : IClassFixture<Mi
     [Fact]
     public void TokenizerIdsLookUpTheSameEmbeddings()
     {
+        using var scope = NewDisposeScope();
         var batch = Tower.EncodeBatch(["a door slams", "birds singing"]);
         Assert.Equal(2, batch.Count);
         Assert.Equal(1, batch.Length);
@@ -131,6 +137,7 @@ public class MiniLmConfigTests
     [Fact]
     public void ModelSavesOnlyTrainablePartsAndReloadsWithIdenticalTextFeatures()
     {
+        using var scope = NewDisposeScope();
         using var dir = FixturePaths.NewTempDirectory();
         var texts = new[] { "a dog barking", "glass breaking" };
         float[] before;
