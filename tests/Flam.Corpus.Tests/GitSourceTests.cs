@@ -55,21 +55,24 @@ public sealed class GitSourceTests
             "evidence": "README: per-folder licences", "note": "test source" } ]
         """;
 
+    /// <summary>A build of the test catalogue's git source alone, into TEMP/out with its cache in TEMP/cache.</summary>
+    private static CorpusOptions GitOnlyOptions(string temp, string gitRoot, string commit) => new()
+    {
+        OutputDirectory = Path.Combine(temp, "out"),
+        CacheDirectory = Path.Combine(temp, "cache"),
+        Packages = [],
+        Fetch = false,
+        GitRoot = gitRoot,
+        GitSources = GitSourceCatalog.Parse("test", Catalogue(commit)),
+    };
+
     [Fact]
     public void BuildReadsThePinnedCommitWithPerFileLicences()
     {
         using var temp = FixturePaths.NewTempDirectory();
         var gitRoot = Path.Combine(temp, "clones");
         var commit = MakeRepository(gitRoot);
-        var options = new CorpusOptions
-        {
-            OutputDirectory = Path.Combine(temp, "out"),
-            CacheDirectory = Path.Combine(temp, "cache"),
-            Packages = [],
-            Fetch = false,
-            GitRoot = gitRoot,
-            GitSources = GitSourceCatalog.Parse("test", Catalogue(commit)),
-        };
+        var options = GitOnlyOptions(temp, gitRoot, commit);
         var result = new CorpusBuilder(options, LabelTable.Default, TextWriter.Null).Build();
 
         Assert.Equal(["acme-sfx/by/door_knock.wav", "acme-sfx/cc0/dog_bark.wav"], result.Clips.Select(c => c.Id));
@@ -113,15 +116,7 @@ public sealed class GitSourceTests
         var repo = Path.Combine(gitRoot, "acme", "sfx");
         var blob = Git(repo, "rev-parse", commit + ":sounds/cc0/music_loop.wav");
         File.Delete(Path.Combine(repo, ".git", "objects", blob[..2], blob[2..]));
-        var options = new CorpusOptions
-        {
-            OutputDirectory = Path.Combine(temp, "out"),
-            CacheDirectory = Path.Combine(temp, "cache"),
-            Packages = [],
-            Fetch = false,
-            GitRoot = gitRoot,
-            GitSources = GitSourceCatalog.Parse("test", Catalogue(commit)),
-        };
+        var options = GitOnlyOptions(temp, gitRoot, commit);
         var result = new CorpusBuilder(options, LabelTable.Default, TextWriter.Null).Build();
         Assert.Equal(["acme-sfx/by/door_knock.wav", "acme-sfx/cc0/dog_bark.wav"], result.Clips.Select(c => c.Id));
         Assert.Contains(result.Excluded, e => e.Path == "cc0/music_loop.wav" && e.Reason.StartsWith("not selected", StringComparison.Ordinal));
