@@ -10,6 +10,10 @@ internal static class CacheFolder
     /// <summary>Whether <paramref name="target"/> holds a finished fill.</summary>
     public static bool IsComplete(string target, string marker) => File.Exists(Path.Combine(target, marker));
 
+    /// <summary>Whether <paramref name="target"/> holds a finished fill whose marker text is <paramref name="markerText"/> (what the fill was made for).</summary>
+    public static bool IsComplete(string target, string marker, string markerText) =>
+        IsComplete(target, marker) && File.ReadAllText(Path.Combine(target, marker)) == markerText;
+
     /// <summary>
     /// Deletes what an interrupted fill left, lets <paramref name="fill"/> fill a fresh temporary folder (its argument),
     /// moves it to <paramref name="target"/> and writes <paramref name="marker"/> with <paramref name="markerText"/>.

@@ -49,11 +49,9 @@ public sealed class GitRepositoryCache(string gitRoot, string cacheDirectory, Te
         var scanRoot = source.ScanRoot.Length == 0 ? target : Path.Combine(target, source.ScanRoot);
         // The marker names the selection, so an export made for other include/exclude globs is made again.
         var markerText = $"{pin.Repository}@{pin.Commit}\nscan root: {source.ScanRoot}\ninclude: {string.Join(' ', source.Include)}\nexclude: {string.Join(' ', source.Exclude)}\n";
-        var marker = Path.Combine(target, ExportedMarker);
-        var notSelectedList = Path.Combine(target, NotSelectedFile);
-        if (File.Exists(marker) && File.ReadAllText(marker) == markerText)
+        if (CacheFolder.IsComplete(target, ExportedMarker, markerText))
         {
-            return new GitExport(scanRoot, File.ReadAllLines(notSelectedList));
+            return new GitExport(scanRoot, File.ReadAllLines(Path.Combine(target, NotSelectedFile)));
         }
         var clone = Locate(pin.Repository, pin.Commit);
         var prefix = source.ScanRoot.Length == 0 ? "" : source.ScanRoot + "/";
