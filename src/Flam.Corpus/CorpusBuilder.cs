@@ -87,7 +87,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
             var audio = "audio/" + c.Source.Name + "/" + c.Relative;
             CopyAudio(c.File, Path.Combine(options.OutputDirectory, audio));
             clips.Add(new CorpusClip(id, audio, audio, Math.Round(info.Duration, 3), label.Label, label.Captions, label.Tags,
-                c.Source.CleanEffect ? CorpusClip.CleanSource : CorpusClip.GeneralSource,
+                c.Source.IsCleanEffect(c.Relative) ? CorpusClip.CleanSource : CorpusClip.GeneralSource,
                 isEvent ? CorpusClip.EventKind : CorpusClip.BackgroundKind,
                 CorpusSplits.Assign(c.Source.Name, family, label.Label, isEvent, options),
                 c.Source.Name, c.Original, family, c.Licence!.Licence, c.Licence.Copyright, label.Rule,

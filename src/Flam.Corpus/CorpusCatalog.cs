@@ -93,9 +93,9 @@ public static class CorpusCatalog
             "Nexuiz ambience, weapon and movement sounds from data.pk3. Its copyright file is free-form and puts all of Nexuiz under GPL-2 or later. Announcers, player voices and game-mode jingles are left out.",
             new LicenceRecord("GPL-2+", "2002-2009 Alientrap, Lee Vermeulen")),
         new("bucklespring-data", SourceOrigin.DebianPackage, "usr/share/buckle/wav",
-            ["*.wav"], None, None, true, [("", "wav/")], 60,
-            "Bucklespring: an IBM Model-M keyboard recorded key by key (GPL-2+ per Files: *), one press (-0) and one release (-1) per scan code. "
-            + "Capped at 60 of its 171 files (hash subset) so keystrokes do not dominate; nothing else is left out.",
+            ["*.wav"], None, None, true, [("", "wav/")], 0,
+            "Bucklespring: an IBM Model-M keyboard recorded key by key (GPL-2+ per Files: *), one press (-0) and one release (-1) per scan code: "
+            + "171 recordings, 2 % of the corpus's effects (capped at 60 until corpus 8); nothing is left out.",
             AllowBackgrounds: false),
         new("sound-icons", SourceOrigin.DebianPackage, "usr/share/sounds/sound-icons",
             ["*.wav"], None, None, true, [], 0,
@@ -106,10 +106,10 @@ public static class CorpusCatalog
             ["drums/*.ogg", "instruments/*.ogg", "misc/*.ogg", "effects/*.ogg"],
             ["drums/zap*", "drums/nasty_*", "drums/kick_*", "drums/clav*", "misc/bass!*", "misc/buzz!*", "misc/undefined*", "misc/electric_ping*",
              "effects/chroma*", "effects/filter_sweep*", "effects/start*", "effects/stop*", "effects/warp*"],
-            None, true, [("", "data/samples/")], 80,
+            None, true, [("", "data/samples/")], 0,
             "LMMS samples (GPL-2+ per Files: *): drum-kit hits (kick, snare, toms, hi-hats, cymbals, claps, rim, shaker, wood block), single instrument notes "
             + "(cello, church organ, flute, harpsichord, piano, guitar, trumpet, violin), applause, breathing, a crowd, a metronome, a finger snap, bells, an explosion, "
-            + "a record scratch and wind chimes; capped at 80. Left out: bass and synth loops, beats, synth shapes, pads, waveforms, DrumSynth presets (not audio), "
+            + "a record scratch and wind chimes (capped at 80 until corpus 8). Left out: bass and synth loops, beats, synth shapes, pads, waveforms, DrumSynth presets (not audio), "
             + "electronic zaps and kicks, Latin loops and abstract effects (sweeps, warps, start/stop).",
             AllowBackgrounds: false),
         // The copyright file names each kit by its upstream archive ("drumkits/ForzeeStereo.h2drumkit"); each installed kit folder maps to that whole path.
@@ -118,10 +118,10 @@ public static class CorpusCatalog
             None, None, true,
             [("Gimme A Hand 1.0/", "drumkits/Gimme A Hand 1.0.h2drumkit"), ("circAfrique v4/", "drumkits/circAfrique.h2drumkit"),
              ("ForzeeStereo/", "drumkits/ForzeeStereo.h2drumkit")],
-            100,
+            0,
             "Hydrogen drum kits (per kit in the copyright file: Gimme A Hand 1.0 GPL-2 (Glen MacArthur), circAfrique CC-BY-SA-3.0 (Jim Harney), ForzeeStereo GPL-2): "
             + "hand percussion (hand claps, finger snaps, bongos, cajon, claves, cowbell, maracas, tambourine, tapped water glasses, wood block), djembe and dunun strokes, "
-            + "and one acoustic drum kit (kick, snare, toms, hi-hats, cymbals, agogo, tambourine); capped at 100 of 218 so drum hits do not dominate. Left out: "
+            + "and one acoustic drum kit (kick, snare, toms, hi-hats, cymbals, agogo, tambourine): 218 recordings (capped at 100 until corpus 8). Left out: "
             + "the other acoustic kits (The Black Pearl, Colombo, Millo: the same drum-kit classes again), electronic kits (ElectricEmpire, HardElectro, Audiophob), "
             + "rumpf_kit (unnamed beat slices), BJA_Pacific (AIFF, not decoded) and VariBreaks (loops).",
             AllowBackgrounds: false),
@@ -227,10 +227,12 @@ public static class CorpusCatalog
             + "sword), chest, sword swings and hits, footsteps. Left out: music, menu and shop sounds, robot voices and numbered voice samples, Tux's "
             + "spoken comments, spell and teleporter effects."),
         new("trigger-rally-data", SourceOrigin.DebianPackage, "usr/share/games/trigger-rally",
-            ["data/sounds/*.wav"], None,
+            ["data/sounds/*.wav", "data/sounds/codriver/*/*.wav"], None,
             ["data.zip"], true, [("data/", "data/data.zip/")], 0,
-            "Trigger Rally car sounds from data.zip (GPL-2+ for data/data.zip, gear.wav CC0): engine, gear change, gravel, crash, wind. "
-            + "The co-driver's spoken pace notes (sounds/codriver, 129 single words in three voices) are left out: speech, not effects."),
+            "Trigger Rally car sounds from data.zip (GPL-2+ for data/data.zip, gear.wav CC0): engine, gear change, gravel, crash, wind; "
+            + "and the co-driver's spoken pace notes (sounds/codriver: 43 words and phrases such as \"hairpin\" or \"gravel over\" in three voices), "
+            + "as general audio (speech), not effects.",
+            GeneralPaths: ["data/sounds/codriver/**"]),
         new("endless-sky-data", SourceOrigin.DebianPackage, "usr/share/games/endless-sky/sounds",
             ["explosion *", "final explosion *", "alarm*", "ambient/machinery*", "landing*", "takeoff*", "flamethrower*",
              "meteor*", "rocket*", "nuke*", "laser*", "heavy laser*", "plasma.wav", "blaster*", "afterburner*"],

@@ -36,6 +36,8 @@ public enum SourceOrigin
 /// <param name="Git">For <see cref="SourceOrigin.GitRepository"/>: the repository, its pinned commit and its licence rules.</param>
 /// <param name="NumberedNames">True when a file name's trailing number names a different sound rather than another take of one (Colobot's
 /// sound000.wav … sound082.wav): each file is then its own recording family, so the family cap does not merge them.</param>
+/// <param name="GeneralPaths">Globs (as <paramref name="Include"/>) of files that are general audio although the source's other files are
+/// clean effects (Trigger Rally's spoken pace notes beside its car sounds); empty = the source's kind for every file.</param>
 public sealed record CorpusSource(
     string Name,
     SourceOrigin Origin,
@@ -51,8 +53,14 @@ public sealed record CorpusSource(
     bool AllowBackgrounds = true,
     TranscriptSource? Transcripts = null,
     GitPin? Git = null,
-    bool NumberedNames = false)
+    bool NumberedNames = false,
+    IReadOnlyList<string>? GeneralPaths = null)
 {
+    /// <summary>Whether the file at <paramref name="relative"/> (below the scan root) is a clean sound effect: the source's kind,
+    /// unless one of <see cref="GeneralPaths"/> makes it general audio.</summary>
+    public bool IsCleanEffect(string relative) =>
+        CleanEffect && !(GeneralPaths ?? []).Any(g => PathGlob.Corpus(g).IsMatch(relative));
+
     /// <summary>A licensed local folder (every audio file in it, general-purpose ambience by default).</summary>
     public static CorpusSource Folder(string path, bool cleanEffect = false) =>
         new(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))), SourceOrigin.LicensedFolder, Path.GetFullPath(path), [], [], [], cleanEffect, [], 0,

@@ -181,6 +181,33 @@ public sealed class CorpusBuilderTests
     }
 
     [Fact]
+    public void GeneralPathsMakeSpokenPaceNotesGeneralAudioBesideTheCarEffects()
+    {
+        using var temp = FixturePaths.NewTempDirectory();
+        var options = Options(temp) with { Packages = ["trigger-rally-data"] };
+        var root = CorpusTestData.FakePackage(options.CacheDirectory, "trigger-rally-data",
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: The Langridges\nLicense: GPL-2+\n");
+        var wavs = Path.Combine(temp, "wavs");
+        CorpusTestData.WriteWav(Path.Combine(wavs, "gear.wav"), 0.6, 300);
+        CorpusTestData.WriteWav(Path.Combine(wavs, "note.wav"), 0.5, 180);
+        var gameDir = Path.Combine(root, "usr", "share", "games", "trigger-rally");
+        Directory.CreateDirectory(gameDir);
+        using (var zip = ZipFile.Open(Path.Combine(gameDir, "data.zip"), ZipArchiveMode.Create))
+        {
+            zip.CreateEntryFromFile(Path.Combine(wavs, "gear.wav"), "sounds/gear.wav");
+            zip.CreateEntryFromFile(Path.Combine(wavs, "note.wav"), "sounds/codriver/paula/GravelOver.wav");
+        }
+        var result = Build(options);
+
+        var gear = Assert.Single(result.Clips, c => c.Id.EndsWith("/gear.wav", StringComparison.Ordinal));
+        Assert.Equal(CorpusClip.CleanSource, gear.Source);
+        var note = Assert.Single(result.Clips, c => c.Id.EndsWith("/GravelOver.wav", StringComparison.Ordinal));
+        Assert.Equal(CorpusClip.GeneralSource, note.Source);
+        Assert.Equal("woman speaking", note.Label);
+        Assert.Contains("a woman saying \"gravel over\"", note.Captions);
+    }
+
+    [Fact]
     public void LicensedFolderUsesItsTable()
     {
         using var temp = FixturePaths.NewTempDirectory();
