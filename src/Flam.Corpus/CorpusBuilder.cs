@@ -115,7 +115,7 @@ public sealed class CorpusBuilder(CorpusOptions options, LabelTable labels, Text
         var Wanted = Selector(source);
         foreach (var archive in source.InnerArchives)
         {
-            cache.ExpandArchive(Path.Combine(scanRoot, archive), Wanted, options.Threads);
+            cache.ExpandArchive(Path.Combine(scanRoot, archive), Wanted, source.Selection, options.Threads);
         }
         var copyrightPath = Path.Combine(root, "usr", "share", "doc", source.Name, "copyright");
         var copyright = File.Exists(copyrightPath) ? CopyrightFile.Read(copyrightPath) : null;

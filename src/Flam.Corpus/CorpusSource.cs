@@ -56,6 +56,10 @@ public sealed record CorpusSource(
     bool NumberedNames = false,
     IReadOnlyList<string>? GeneralPaths = null)
 {
+    /// <summary>The file selection (scan root, include and exclude globs) as text. Cache markers record it, so a cache
+    /// filled for another selection is filled again.</summary>
+    public string Selection => $"scan root: {ScanRoot}\ninclude: {string.Join(' ', Include)}\nexclude: {string.Join(' ', Exclude)}\n";
+
     /// <summary>Whether the file at <paramref name="relative"/> (below the scan root) is a clean sound effect: the source's kind,
     /// unless one of <see cref="GeneralPaths"/> makes it general audio.</summary>
     public bool IsCleanEffect(string relative) =>

@@ -45,14 +45,17 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
     /// their entry paths; an OpenTTD sample catalogue (<c>.cat</c>, <see cref="OpenSfxCatalog"/>) gives one WAV per
     /// sound, named by its stored name and title words, plus a <c>.txt</c> holding its title (the clip's source caption); a Qt resource file (<c>.rcc</c>,
     /// <see cref="QtResourceFile"/>) keeps its resource paths; a sound font (<c>.sf2</c>) is rendered note by note
-    /// (<see cref="SoundFontRenders"/>, with up to <paramref name="threads"/> fluidsynth processes).
+    /// (<see cref="SoundFontRenders"/>, with up to <paramref name="threads"/> fluidsynth processes). The expansion is made
+    /// once per <paramref name="selection"/> (the text naming what <paramref name="wanted"/> accepts, such as
+    /// <see cref="CorpusSource.Selection"/>): an expansion made for another selection is made again.
     /// </summary>
     /// <exception cref="FlamException">The archive is missing, unreadable or malformed (the message names it).</exception>
-    public string ExpandArchive(string archive, Func<string, bool> wanted, int threads = 1)
+    public string ExpandArchive(string archive, Func<string, bool> wanted, string selection, int threads = 1)
     {
         var stem = Path.GetFileNameWithoutExtension(archive);
         var target = Path.Combine(Path.GetDirectoryName(archive)!, stem);
-        if (CacheFolder.IsComplete(target, ExpandedMarker))
+        var markerText = Path.GetFileName(archive) + "\n" + selection;
+        if (CacheFolder.IsComplete(target, ExpandedMarker, markerText))
         {
             return target;
         }
@@ -60,7 +63,7 @@ public sealed class DebianPackageCache(string cacheDirectory, TextWriter log, bo
         {
             throw new FlamException($"Archive '{archive}' does not exist.");
         }
-        CacheFolder.Fill(target, ExpandedMarker, Path.GetFileName(archive) + "\n", tmp =>
+        CacheFolder.Fill(target, ExpandedMarker, markerText, tmp =>
         {
             log.WriteLine($"expanding {archive}");
             switch (Path.GetExtension(archive).ToLowerInvariant())

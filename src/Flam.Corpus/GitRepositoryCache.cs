@@ -48,7 +48,7 @@ public sealed class GitRepositoryCache(string gitRoot, string cacheDirectory, Te
         var target = Path.Combine(cacheDirectory, "git", source.Name + "@" + pin.Commit);
         var scanRoot = source.ScanRoot.Length == 0 ? target : Path.Combine(target, source.ScanRoot);
         // The marker names the selection, so an export made for other include/exclude globs is made again.
-        var markerText = $"{pin.Repository}@{pin.Commit}\nscan root: {source.ScanRoot}\ninclude: {string.Join(' ', source.Include)}\nexclude: {string.Join(' ', source.Exclude)}\n";
+        var markerText = $"{pin.Repository}@{pin.Commit}\n{source.Selection}";
         if (CacheFolder.IsComplete(target, ExportedMarker, markerText))
         {
             return new GitExport(scanRoot, File.ReadAllLines(Path.Combine(target, NotSelectedFile)));

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Flam.Synthesis.Corpus;
 
 namespace Flam.Tests.Synthesis.Corpus;
@@ -43,8 +44,31 @@ public sealed class CorpusOptionsTests
         var archive = Path.Combine(temp, "0snd.pk3");
         File.WriteAllText(archive, "this is not a zip archive");
         var cache = new DebianPackageCache(Path.Combine(temp, "cache"), TextWriter.Null, fetch: false);
-        var e = Assert.Throws<FlamException>(() => cache.ExpandArchive(archive, _ => true));
+        var e = Assert.Throws<FlamException>(() => cache.ExpandArchive(archive, _ => true, "everything"));
         Assert.Contains(archive, e.Message);
         Assert.False(Directory.Exists(Path.Combine(temp, "0snd")));
+    }
+
+    [Fact]
+    public void ArchiveIsExpandedAgainForAnotherSelection()
+    {
+        using var temp = FixturePaths.NewTempDirectory();
+        var archive = Path.Combine(temp, "data.zip");
+        using (var zip = ZipFile.Open(archive, ZipArchiveMode.Create))
+        {
+            foreach (var name in new[] { "sounds/gear.wav", "sounds/codriver/left.wav" })
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+                writer.Write(name);
+            }
+        }
+        var cache = new DebianPackageCache(Path.Combine(temp, "cache"), TextWriter.Null, fetch: false);
+        var folder = cache.ExpandArchive(archive, p => p == "data/sounds/gear.wav", "include: sounds/*.wav\n");
+        Assert.False(File.Exists(Path.Combine(folder, "sounds", "codriver", "left.wav")));
+
+        // A wider selection (a catalogue entry that now takes the co-driver's words) must not reuse the narrower expansion.
+        cache.ExpandArchive(archive, _ => true, "include: sounds/*.wav sounds/codriver/*.wav\n");
+        Assert.True(File.Exists(Path.Combine(folder, "sounds", "codriver", "left.wav")));
+        Assert.True(File.Exists(Path.Combine(folder, "sounds", "gear.wav")));
     }
 }
