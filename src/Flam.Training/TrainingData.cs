@@ -128,8 +128,8 @@ public sealed class TrainingData
         }
         if (augment)
         {
-            // Paper C.5: 30 % of clips go down to 16 or 32 kHz and back up to 48 kHz (loses the top band).
-            int low = random.Next(2) == 0 ? 16000 : 32000;
+            // Paper C.5: 30 % of clips go down to 16 or 32 kHz (the default rates) and back up to 48 kHz (loses the top band).
+            int low = _options.DownsampleRates[random.Next(_options.DownsampleRates.Count)];
             var down = Resampler.Resample(waveform, AudioFile.FlamSampleRate, low);
             var up = Resampler.Resample(down, low, AudioFile.FlamSampleRate);
             Array.Clear(waveform);

@@ -105,6 +105,10 @@ public sealed record TrainingOptions
     /// <summary>Probability of the down-sample-and-back augmentation (30 %).</summary>
     public double DownsampleProbability { get; init; } = 0.3;
 
+    /// <summary>Sample rates (Hz) the down-sample augmentation picks from, uniformly (paper C.5: 16 and 32 kHz). Adding
+    /// 8 000 also trains on telephone-band audio (nothing above 4 kHz), as phone recordings are.</summary>
+    public IReadOnlyList<int> DownsampleRates { get; init; } = [16000, 32000];
+
     /// <summary>Number of SpecAugment frequency stripes (official FLAM: 2).</summary>
     public int FrequencyStripes { get; init; } = 2;
 
@@ -176,6 +180,8 @@ public sealed record TrainingOptions
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1 && Epsilon > 0, "Adam betas must be in [0, 1) and epsilon positive.");
         Require(GradientClip >= 0, $"--clip must not be negative, got {GradientClip}.");
         Require(DownsampleProbability is >= 0 and <= 1 && TagProbability is >= 0 and <= 1, "Probabilities must be in [0, 1].");
+        Require(DownsampleRates.Count > 0 && DownsampleRates.All(r => r is >= 1000 and < Audio.AudioFile.FlamSampleRate),
+            $"Down-sample rates must be given, each from 1000 Hz up to below {Audio.AudioFile.FlamSampleRate} Hz (got {string.Join(", ", DownsampleRates)}).");
         Require(NonsenseTextFraction is >= 0 and <= 10, $"The nonsense text fraction must be between 0 and 10, got {NonsenseTextFraction}.");
         Require(FrequencyStripes >= 0 && FrequencyStripeWidth >= 0, "SpecAugment stripes and widths must not be negative.");
         Require(Workers > 0 && Prefetch >= 0, "--workers must be positive and --prefetch not negative.");

@@ -48,7 +48,13 @@ internal static class TrainCommand
         var negativeTexts = Opt("--negative-texts", "Stage 2: up to this many texts per clip from the training events' vocabulary that occur in no clip of the batch fill free text slots as all-negative texts (0 = off, the official batches).", d.Batches.NegativeTextsPerClip);
         var coverage = Opt("--min-frame-coverage", "A label frame is positive when an event covers at least this fraction of it.", d.Batches.MinFrameCoverage);
         var sourceWeight = new Option<string[]>("--source-weight") { Description = "Sampling weight per manifest source, NAME=W (repeatable; default 1).", AllowMultipleArgumentsPerToken = true };
-        var downsample = Opt("--downsample-probability", "Probability of the 16/32 kHz down-and-up augmentation.", d.DownsampleProbability);
+        var downsample = Opt("--downsample-probability", "Probability of the down-and-up augmentation (to one of --downsample-rates and back).", d.DownsampleProbability);
+        var downsampleRates = new Option<int[]>("--downsample-rates")
+        {
+            Description = "Sample rates (Hz) the down-and-up augmentation picks from (8000 adds telephone-band audio).",
+            DefaultValueFactory = _ => [.. d.DownsampleRates],
+            AllowMultipleArgumentsPerToken = true,
+        };
         var stripes = Opt("--freq-stripes", "SpecAugment frequency stripes per clip.", d.FrequencyStripes);
         var stripeWidth = Opt("--freq-stripe-width", "Maximum stripe width in mel bins.", d.FrequencyStripeWidth);
         var tagP = Opt("--tag-probability", "Stage 2: probability a caption is replaced by a tag.", d.TagProbability);
@@ -68,7 +74,7 @@ internal static class TrainCommand
         };
 
         Option[] all = [train, val, stage, config, init, textTower, tokenizer, steps, stopAfter, batch, accumulate, seed, output, resume, lr, minLr,
-            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, decisionNegative, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, minedNegatives, coverage, sourceWeight, downsample, stripes,
+            warmup, decay, weightDecay, clip, sedWeight, priorWeight, decisionWeight, decisionNegative, nonsense, globalWeight, textBlock, slots, negativeTexts, hardNegatives, minedNegatives, coverage, sourceWeight, downsample, downsampleRates, stripes,
             stripeWidth, tagP, skipMissing, workers, logMelCache, prefetch, checkpointEvery, keep, validateEvery, device, freeze, force];
         foreach (var option in all) command.Options.Add(option);
 
@@ -103,6 +109,7 @@ internal static class TrainCommand
                 Batches = d.Batches with { TextSlotsPerClip = parse.GetValue(slots), MinFrameCoverage = parse.GetValue(coverage), NegativeTextsPerClip = parse.GetValue(negativeTexts), HardNegativeFraction = parse.GetValue(hardNegatives), MinedNegativeFraction = parse.GetValue(minedNegatives) },
                 SourceWeights = ParseWeights(parse.GetValue(sourceWeight) ?? []),
                 DownsampleProbability = parse.GetValue(downsample),
+                DownsampleRates = parse.GetValue(downsampleRates)!,
                 FrequencyStripes = parse.GetValue(stripes),
                 FrequencyStripeWidth = parse.GetValue(stripeWidth),
                 TagProbability = parse.GetValue(tagP),
