@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using Flam.Cli;
 using Flam.Synthesis.Corpus;
@@ -161,16 +160,8 @@ public sealed class CorpusBuilderTests
         var options = Options(temp) with { Packages = ["ufoai-sound"] };
         var root = CorpusTestData.FakePackage(options.CacheDirectory, "ufoai-sound",
             "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: The UFO:AI Team\nLicense: GPL-2+\n\nFiles: base/sound/doors/*\nCopyright: Door Person\nLicense: CC-BY-SA-3.0\n");
-        var wavs = Path.Combine(temp, "wavs");
-        CorpusTestData.WriteWav(Path.Combine(wavs, "creak.wav"), 0.8, 300);
-        CorpusTestData.WriteWav(Path.Combine(wavs, "click.wav"), 0.8, 900);
         var baseDir = Path.Combine(root, "usr", "share", "games", "ufoai", "base");
-        Directory.CreateDirectory(baseDir);
-        using (var zip = ZipFile.Open(Path.Combine(baseDir, "0snd.pk3"), ZipArchiveMode.Create))
-        {
-            zip.CreateEntryFromFile(Path.Combine(wavs, "creak.wav"), "sound/doors/creak_low_short.wav");
-            zip.CreateEntryFromFile(Path.Combine(wavs, "click.wav"), "sound/ui/click.wav");
-        }
+        CorpusTestData.WriteToneZip(Path.Combine(baseDir, "0snd.pk3"), ("sound/doors/creak_low_short.wav", 0.8, 300), ("sound/ui/click.wav", 0.8, 900));
         var result = Build(options);
 
         var clip = Assert.Single(result.Clips);
@@ -187,16 +178,8 @@ public sealed class CorpusBuilderTests
         var options = Options(temp) with { Packages = ["trigger-rally-data"] };
         var root = CorpusTestData.FakePackage(options.CacheDirectory, "trigger-rally-data",
             "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: The Langridges\nLicense: GPL-2+\n");
-        var wavs = Path.Combine(temp, "wavs");
-        CorpusTestData.WriteWav(Path.Combine(wavs, "gear.wav"), 0.6, 300);
-        CorpusTestData.WriteWav(Path.Combine(wavs, "note.wav"), 0.5, 180);
-        var gameDir = Path.Combine(root, "usr", "share", "games", "trigger-rally");
-        Directory.CreateDirectory(gameDir);
-        using (var zip = ZipFile.Open(Path.Combine(gameDir, "data.zip"), ZipArchiveMode.Create))
-        {
-            zip.CreateEntryFromFile(Path.Combine(wavs, "gear.wav"), "sounds/gear.wav");
-            zip.CreateEntryFromFile(Path.Combine(wavs, "note.wav"), "sounds/codriver/paula/GravelOver.wav");
-        }
+        CorpusTestData.WriteToneZip(Path.Combine(root, "usr", "share", "games", "trigger-rally", "data.zip"),
+            ("sounds/gear.wav", 0.6, 300), ("sounds/codriver/paula/GravelOver.wav", 0.5, 180));
         var result = Build(options);
 
         var gear = Assert.Single(result.Clips, c => c.Id.EndsWith("/gear.wav", StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Flam.Audio;
 
 namespace Flam.Tests.Synthesis.Corpus;
@@ -15,6 +16,22 @@ internal static class CorpusTestData
             samples[i] = (float)(amplitude * Math.Sin(2 * Math.PI * frequency * i / rate));
         }
         WavWriter.Write(path, samples, rate);
+    }
+
+    /// <summary>Writes a zip archive (its folder created) whose entries are sine WAVs, each (entry path, seconds, frequency).</summary>
+    public static void WriteToneZip(string path, params (string Entry, double Seconds, double Frequency)[] tones)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var wav = path + ".tone.wav";
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            foreach (var (entry, seconds, frequency) in tones)
+            {
+                WriteWav(wav, seconds, frequency);
+                zip.CreateEntryFromFile(wav, entry);
+            }
+        }
+        File.Delete(wav);
     }
 
     /// <summary>Creates CACHE/root/PACKAGE as if it had been unpacked, with a copyright file; returns the package root.</summary>
