@@ -53,8 +53,8 @@ STAGE2B_LR=${STAGE2B_LR:-5e-5}
 # shipped model used 0.5: fewer false alarms of absent sounds and better zero-shot than 0 (the default, the older recipe).
 MINED_NEGATIVES=${MINED_NEGATIVES:-0}
 # STAGE2B_DECISION_NEGATIVE: in that continuation, the weight of an absent-sound frame against a present one in the
-# decision loss (--decision-negative-weight; 1 = class-balanced, the older recipe). The shipped model used 2 (on corpus 7,
-# then on corpus 8): fewer false alarms at the same frame AUROC (docs/training.md, "Corpus 7").
+# decision loss (--decision-negative-weight; 1 = class-balanced, the older recipe). The shipped model used 2 (on corpora 7,
+# 8 and 9 in turn): fewer false alarms at the same frame AUROC (docs/training.md, "Corpus 7").
 STAGE2B_DECISION_NEGATIVE=${STAGE2B_DECISION_NEGATIVE:-1}
 
 # FLAM_DLL: a built Flam.Cli.dll to run instead of building this tree (a copy keeps a long run safe from rebuilds).
