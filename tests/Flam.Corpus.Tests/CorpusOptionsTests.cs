@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Flam.Synthesis.Corpus;
 
 namespace Flam.Tests.Synthesis.Corpus;
@@ -54,14 +53,7 @@ public sealed class CorpusOptionsTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var archive = Path.Combine(temp, "data.zip");
-        using (var zip = ZipFile.Open(archive, ZipArchiveMode.Create))
-        {
-            foreach (var name in new[] { "sounds/gear.wav", "sounds/codriver/left.wav" })
-            {
-                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
-                writer.Write(name);
-            }
-        }
+        CorpusTestData.WriteToneZip(archive, ("sounds/gear.wav", 0.5, 300), ("sounds/codriver/left.wav", 0.5, 200));
         var cache = new DebianPackageCache(Path.Combine(temp, "cache"), TextWriter.Null, fetch: false);
         var folder = cache.ExpandArchive(archive, p => p == "data/sounds/gear.wav", "include: sounds/*.wav\n");
         Assert.False(File.Exists(Path.Combine(folder, "sounds", "codriver", "left.wav")));
