@@ -47,9 +47,9 @@ public sealed class MinedNegativeTexts : IDisposable
         _texts = [.. texts];
         _positions = _texts.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
         // Owned by the miner for its lifetime, whatever dispose scope is open now.
-        SentenceEmbeddings = sentenceEmbeddings.detach().clone().DetachFromDisposeScope();
         using (var scope = NewDisposeScope())
         {
+            SentenceEmbeddings = sentenceEmbeddings.detach().clone().DetachFromDisposeScope();
             _unit = nn.functional.normalize(SentenceEmbeddings.to(float32), dim: 1).DetachFromDisposeScope();
         }
         _maxSimilarity = maxSimilarity;

@@ -34,6 +34,31 @@ public sealed class CheckpointLoadingTests
         Assert.Equal(ScalarType.Int64, state["audio_branch.layers.0.blocks.0.attn.relative_position_index"].dtype);
     }
 
+    /// <summary>
+    /// Loading runs outside any dispose scope, so a temporary it does not dispose is left to the finalizer, which can
+    /// free it on the GC thread while libtorch still reads it (a test-host crash in clone under GC pressure). Counted
+    /// on this thread: every tensor created is either returned or disposed.
+    /// </summary>
+    [Fact]
+    public void LoadingAndSavingLeaveNoTensorForTheFinalizer()
+    {
+        var statistics = TorchSharp.DisposeScopeManager.Statistics;
+        long before = statistics.ThreadTotalLiveCount;
+        var state = PyTorchCheckpoint.Load(MicroCheckpoint);
+        try
+        {
+            Assert.Equal(state.Count, statistics.ThreadTotalLiveCount - before);
+            using var dir = FixturePaths.NewTempDirectory();
+            SafeTensors.Save(Path.Combine(dir, "state.safetensors"), state);
+            Assert.Equal(state.Count, statistics.ThreadTotalLiveCount - before);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+        Assert.Equal(0, statistics.ThreadTotalLiveCount - before);
+    }
+
     [Theory]
     [InlineData(CheckpointForm.OrderedDict)]
     [InlineData(CheckpointForm.PlainDict)]

@@ -197,8 +197,10 @@ public static class PyTorchCheckpoint
             {
                 throw new InvalidDataException($"a tensor view [{string.Join(",", size)}] with strides ({string.Join(",", stride)}) at offset {offset} exceeds its storage of {storage.Data.numel()} elements");
             }
-            using var view = storage.Data.as_strided(size, stride, offset);
-            return view.contiguous().clone();
+            // In a scope of its own: Load runs outside any, and an unscoped temporary (contiguous()'s result) can be
+            // finalized on the GC thread while clone still reads it — a crash seen under GC pressure.
+            using var scope = NewDisposeScope();
+            return storage.Data.as_strided(size, stride, offset).contiguous().clone().MoveToOuterDisposeScope();
         }
     }
 

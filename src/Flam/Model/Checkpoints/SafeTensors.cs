@@ -124,8 +124,13 @@ public static class SafeTensors
         foreach (var (name, tensor) in items)
         {
             var dtypeName = DTypes.First(d => d.Value.Type == tensor.dtype).Key;
-            using var cpu = tensor.detach().cpu().contiguous();
-            var bytes = cpu.numel() == 0 ? Array.Empty<byte>() : cpu.bytes.ToArray();
+            byte[] bytes;
+            // detach() and cpu() make temporaries; a scope frees them here rather than on the GC thread.
+            using (NewDisposeScope())
+            {
+                var cpu = tensor.detach().cpu().contiguous();
+                bytes = cpu.numel() == 0 ? [] : cpu.bytes.ToArray();
+            }
             blobs.Add(bytes);
             header[name] = new JsonObject
             {

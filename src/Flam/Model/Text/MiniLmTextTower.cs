@@ -82,6 +82,8 @@ public sealed class MiniLmTextTower : TorchSharp.torch.nn.Module, ITextTower, IT
         {
             throw new ArgumentException($"The MiniLM tower takes one id per text ([N, 1]) from its EncodeBatch; got [{string.Join(",", inputIds.shape)}].");
         }
+        // A scope of its own: callers outside one would leave cpu()'s and tensor()'s temporaries to the finalizer.
+        using var scope = NewDisposeScope();
         var ids = inputIds.cpu().data<long>().ToArray();
         var data = new float[ids.Length * EmbeddingDim];
         _tableLock.EnterReadLock();
@@ -100,7 +102,7 @@ public sealed class MiniLmTextTower : TorchSharp.torch.nn.Module, ITextTower, IT
         {
             _tableLock.ExitReadLock();
         }
-        return tensor(data, [ids.Length, EmbeddingDim]).to(inputIds.device);
+        return tensor(data, [ids.Length, EmbeddingDim]).to(inputIds.device).MoveToOuterDisposeScope();
     }
 
     private int[] IdsOf(IReadOnlyList<string> texts)
