@@ -401,7 +401,8 @@ internal sealed class WindowAttention : Module<Tensor, Tensor?, Tensor>
                 index[i * n + j] = dh * (2 * ws - 1) + dw;
             }
         }
-        return tensor(index).reshape(n, n);
+        using var flat = tensor(index);
+        return flat.reshape(n, n);
     }
 
     /// <summary>Attention bias per head [heads, N, N], plus the shifted-window mask per window when given: [nW, heads, N, N].</summary>
