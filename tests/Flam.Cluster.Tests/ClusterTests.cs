@@ -16,13 +16,6 @@ namespace Flam.Tests.Cluster;
 /// </summary>
 public sealed class ClusterTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
-    private static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     /// <summary>Bytes one window of the micro model takes in an int8 segment (32 frames of d = 24 plus a scale).</summary>
     private const int WindowBytes = 32 * (24 + 4);
 
@@ -141,7 +134,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IClassFixture<Postgr
         {
             foreach (var worker in workers) WaitJoined(worker);
             Assert.All(workers, w => Assert.False(w.Process.HasExited, w.Err));
-            using var submit = new Flam(["index", "add", audio, "--cluster", connection, .. ModelArgs()]);
+            using var submit = new Flam(["index", "add", audio, "--cluster", connection, .. FixturePaths.MicroModelArguments()]);
             var victim = ClusterStore.ShardFolder(store, "w3");
             // Killed once it has committed files and has more appended or queued: mid-run.
             WaitUntil(() => Windows(victim) >= 6 || submit.Process.HasExited, "the victim indexed some files");
@@ -152,7 +145,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IClassFixture<Postgr
             Assert.True(ShardFiles(store, "w3") >= 1, "the killed worker had committed nothing");
 
             var single = temp["single"];
-            CliProcess.Run(["index", "add", audio, "--index", single, .. ModelArgs()]);
+            CliProcess.Run(["index", "add", audio, "--index", single, .. FixturePaths.MicroModelArguments()]);
             var shards = ClusterStore.OpenAll(store);
             try
             {
@@ -201,7 +194,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IClassFixture<Postgr
         try
         {
             foreach (var worker in workers) WaitJoined(worker);
-            using (var first = new Flam(["index", "add", Clips(temp["first"], 60, 1000), "--cluster", connection, .. ModelArgs()]))
+            using (var first = new Flam(["index", "add", Clips(temp["first"], 60, 1000), "--cluster", connection, .. FixturePaths.MicroModelArguments()]))
             {
                 var victim = ClusterStore.ShardFolder(store, "w3");
                 WaitUntil(() => Windows(victim) >= 3 || first.Process.HasExited, "w3 indexed some files");
@@ -213,7 +206,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IClassFixture<Postgr
             workers.Add(StartWorker(connection, store, "w3"));
             WaitJoined(workers[^1]);
             Assert.False(workers[^1].Process.HasExited, workers[^1].Err);
-            using (var second = new Flam(["index", "add", Clips(temp["second"], 90, 2000), "--cluster", connection, .. ModelArgs()]))
+            using (var second = new Flam(["index", "add", Clips(temp["second"], 90, 2000), "--cluster", connection, .. FixturePaths.MicroModelArguments()]))
             {
                 Assert.Contains("indexed 90 file(s)", second.Finish(Limit));
             }

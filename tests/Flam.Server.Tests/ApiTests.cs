@@ -52,7 +52,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
     public async Task Detect_returns_exactly_the_json_flam_detect_prints_with_the_uploaded_name()
     {
         var path = server.Audio[1];
-        var cli = await ServerFixture.Cli(["detect", path, "-q", "a bell", "-q", "water running", "--threshold", "0.3", "--median", "5", "--frames", .. ServerFixture.ModelArgs]);
+        var cli = await ServerFixture.Cli(["detect", path, "-q", "a bell", "-q", "water running", "--threshold", "0.3", "--median", "5", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(cli.Code == 0, cli.Err);
         using var response = await Client.PostAsync("/api/detect", Upload(File.ReadAllBytes(path), "my recording.wav",
             ("query", "a bell"), ("query", "water running"), ("threshold", "0.3"), ("median", "5"), ("frames", "true")));
@@ -80,7 +80,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
     public async Task Shards_served_as_one_index_answer_as_the_single_index_does()
     {
         // The fixture's files split over two shards (as cluster workers write them), built like the fixture's index.
-        string[] Shard(string name, params string[] audio) => ["index", "add", .. audio, "--index", server.Temp(name), "--storage", "float32", "--hop", "5", .. ServerFixture.ModelArgs];
+        string[] Shard(string name, params string[] audio) => ["index", "add", .. audio, "--index", server.Temp(name), "--storage", "float32", "--hop", "5", .. FixturePaths.MicroModelArguments()];
         foreach (var add in new[] { Shard("shard-a", server.Audio[1]), Shard("shard-b", server.Audio[0], server.Audio[2]) })
         {
             var result = await ServerFixture.Cli(add);
@@ -126,7 +126,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Equal(new FileInfo(server.Audio[2]).Length, meta.GetProperty("size").GetInt64());
 
         // Frames from the stored float32 embeddings equal 'flam detect --frames' with the index's hop.
-        var cli = await ServerFixture.Cli(["detect", server.Audio[2], "-q", "a bell", "-q", "a dog", "--hop", "5", "--frames", .. ServerFixture.ModelArgs]);
+        var cli = await ServerFixture.Cli(["detect", server.Audio[2], "-q", "a bell", "-q", "a dog", "--hop", "5", "--frames", .. FixturePaths.MicroModelArguments()]);
         var expected = JsonDocument.Parse(cli.Out).RootElement.GetProperty("files")[0].GetProperty("queries");
         var frames = JsonDocument.Parse(await Client.GetStringAsync($"/api/files/{id}/frames?q=a%20bell&q=a%20dog")).RootElement.GetProperty("files")[0].GetProperty("queries");
         Assert.Equal(2, frames.GetArrayLength());

@@ -21,14 +21,6 @@ public sealed class ServerFixture : IAsyncLifetime
     private readonly TempDirectory _temp = FixturePaths.NewTempDirectory();
     private FlamModel? _model;
 
-    /// <summary>The model options every CLI call gets.</summary>
-    public static string[] ModelArgs =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     public string Index => _temp["index"];
 
     /// <summary>The indexed recordings (full paths), in the order they were indexed.</summary>
@@ -61,10 +53,11 @@ public sealed class ServerFixture : IAsyncLifetime
             WavWriter.Write(path, Recording(6 + 5 * i, 16000, seed: i), 16000);
             Audio.Add(path);
         }
-        var add = await Cli(["index", "add", .. Audio, "--index", Index, "--storage", "float32", "--hop", "5", .. ModelArgs]);
+        var micro = FixturePaths.MicroModelArguments();
+        var add = await Cli(["index", "add", .. Audio, "--index", Index, "--storage", "float32", "--hop", "5", .. micro]);
         Assert.True(add.Code == 0, add.Err);
 
-        var bundle = ModelBundle.Resolve(ModelArgs[1], ModelArgs[3], ModelArgs[5]);
+        var bundle = ModelBundle.Resolve(micro[1], micro[3], micro[5]);
         _model = bundle.LoadModel();
         Model = new ServedModel(bundle.Name, _model, bundle.LoadTokenizer(_model), "fp32");
         (App, Client) = await Start(Options(Index));

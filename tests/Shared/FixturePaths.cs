@@ -29,6 +29,17 @@ internal static class FixturePaths
         return path;
     }
 
+    /// <summary>
+    /// The CLI options that select the official micro model (tests/Fixtures/model/micro) with the tiny RoBERTa-style
+    /// tokenizer: every code path of a command at a fraction of the default model's cost.
+    /// </summary>
+    public static string[] MicroModelArguments() =>
+    [
+        "--checkpoint", Get("model", "micro", "state_dict.pth"),
+        "--config", Get("model", "micro", "config.json"),
+        "--tokenizer", Get("tokenizer", "tiny"),
+    ];
+
     /// <summary>A fresh empty temporary folder for a test, deleted on Dispose: <c>using var dir = FixturePaths.NewTempDirectory();</c>.</summary>
     public static TempDirectory NewTempDirectory() => new();
 

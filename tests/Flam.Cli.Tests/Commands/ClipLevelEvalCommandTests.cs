@@ -140,7 +140,7 @@ public sealed class ClipLevelEvalCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var outDir = Path.Combine(temp, "retrieval");
-        var (code, err) = await Run(["eval", "retrieval", "--manifest", ManifestPath.Value, "--out", outDir, .. EvalCommandTests.ModelArgs()]);
+        var (code, err) = await Run(["eval", "retrieval", "--manifest", ManifestPath.Value, "--out", outDir, .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, err);
         Assert.Contains("text_to_audio", File.ReadAllText(Path.Combine(outDir, "report.md")));
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
@@ -163,7 +163,7 @@ public sealed class ClipLevelEvalCommandTests
         }
 
         // Existing report files are only replaced with --force, as in `flam eval sed`.
-        (code, err) = await Run(["eval", "retrieval", "--manifest", ManifestPath.Value, "--out", outDir, .. EvalCommandTests.ModelArgs()]);
+        (code, err) = await Run(["eval", "retrieval", "--manifest", ManifestPath.Value, "--out", outDir, .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("report.json", err);
     }
@@ -177,7 +177,7 @@ public sealed class ClipLevelEvalCommandTests
         File.WriteAllLines(classesFile, [.. classes, ""]);
         var outDir = Path.Combine(dir, "zeroshot");
         var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--classes", classesFile, "--template", "the sound of {0}",
-            "--out", outDir, .. EvalCommandTests.ModelArgs()]);
+            "--out", outDir, .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, err);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
         Assert.Equal("1", report["inputs"]!["clips skipped (no tag names a class)"]!.GetValue<string>());
@@ -204,7 +204,7 @@ public sealed class ClipLevelEvalCommandTests
     {
         using var dir = FixturePaths.NewTempDirectory();
         var outDir = Path.Combine(dir, "zeroshot");
-        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--ways", "2", "--ways", "3", "--out", outDir, .. EvalCommandTests.ModelArgs()]);
+        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--ways", "2", "--ways", "3", "--out", outDir, .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, err);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
         Assert.Equal("4", report["inputs"]!["classes"]!.GetValue<string>());
@@ -224,7 +224,7 @@ public sealed class ClipLevelEvalCommandTests
     {
         using var dir = FixturePaths.NewTempDirectory();
         var missing = Path.Combine(dir, "none.jsonl");
-        var (code, err) = await Run(["eval", "retrieval", "--manifest", missing, "--out", Path.Combine(dir, "r"), .. EvalCommandTests.ModelArgs()]);
+        var (code, err) = await Run(["eval", "retrieval", "--manifest", missing, "--out", Path.Combine(dir, "r"), .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(missing, err);
         Assert.False(File.Exists(Path.Combine(dir, "r", "report.json")));
@@ -234,7 +234,7 @@ public sealed class ClipLevelEvalCommandTests
     public async Task OneWayEpisodesAreRefused()
     {
         using var dir = FixturePaths.NewTempDirectory();
-        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--ways", "1", "--out", Path.Combine(dir, "z"), .. EvalCommandTests.ModelArgs()]);
+        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--ways", "1", "--out", Path.Combine(dir, "z"), .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("--ways 1", err);
         Assert.False(File.Exists(Path.Combine(dir, "z", "report.json")));
@@ -248,7 +248,7 @@ public sealed class ClipLevelEvalCommandTests
         using var dir = FixturePaths.NewTempDirectory();
         var classesFile = Path.Combine(dir, "classes.txt");
         File.WriteAllText(classesFile, content);
-        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--classes", classesFile, "--out", Path.Combine(dir, "z"), .. EvalCommandTests.ModelArgs()]);
+        var (code, err) = await Run(["eval", "zeroshot", "--manifest", ManifestPath.Value, "--classes", classesFile, "--out", Path.Combine(dir, "z"), .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(message, err);
         Assert.Contains(classesFile, err);

@@ -13,13 +13,6 @@ namespace Flam.Tests.Inference;
 [Collection(TorchCollection.Name)]
 public sealed class DetectBatchLimitTests
 {
-    private static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     private static string Noise(string folder, double seconds, int rate = 48000)
     {
         var path = Path.Combine(folder, $"noise{seconds}.wav");
@@ -31,7 +24,7 @@ public sealed class DetectBatchLimitTests
     private static async Task<(int Code, string Err)> Detect(params string[] args)
     {
         var stderr = new StringWriter();
-        var code = await FlamApp.RunAsync(["detect", .. args, .. ModelArgs()], new StringWriter(), stderr);
+        var code = await FlamApp.RunAsync(["detect", .. args, .. FixturePaths.MicroModelArguments()], new StringWriter(), stderr);
         return (code, stderr.ToString());
     }
 
@@ -79,7 +72,7 @@ public sealed class DetectBatchLimitTests
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Noise(temp, 180, 16000);
         using var process = CliProcess.Start(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" },
-            ["detect", audio, "-q", "a dog barks", "--batch", "64", .. ModelArgs()]);
+            ["detect", audio, "-q", "a dog barks", "--batch", "64", .. FixturePaths.MicroModelArguments()]);
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
         await process.WaitForExitAsync();

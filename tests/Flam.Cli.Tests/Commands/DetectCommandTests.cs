@@ -30,13 +30,6 @@ public sealed class DetectCommandTests
 
     private static string Wav(string name) => Path.Combine(Audio.Value, name);
 
-    private static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     private static async Task<(int Code, string Out, string Err)> Detect(params string[] args)
     {
         var stdout = new StringWriter();
@@ -48,7 +41,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Json_has_the_pinned_shape_with_one_probability_per_frame()
     {
-        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twentythree.wav"), "-q", "people play a game", "-q", "time", "--frames", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twentythree.wav"), "-q", "people play a game", "-q", "time", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
@@ -85,7 +78,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Without_frames_json_has_no_probabilities()
     {
-        var (code, output, error) = await Detect([Wav("three.wav"), "-q", "time", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("three.wav"), "-q", "time", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         var query = json.RootElement.GetProperty("files")[0].GetProperty("queries")[0];
@@ -98,7 +91,7 @@ public sealed class DetectCommandTests
         // Calibrated probabilities are positive, so with threshold 1e-6 every frame is active: the event is the whole file.
         using var dir = FixturePaths.NewTempDirectory();
         var outPath = Path.Combine(dir, "events.tsv");
-        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "-q", "people", "--format", "tsv", "--threshold", "1e-6", "--out", outPath, .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "-q", "people", "--format", "tsv", "--threshold", "1e-6", "--out", outPath, .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.Contains("4 events in 2 file(s)", output);
         var lines = File.ReadAllLines(outPath);
@@ -111,7 +104,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Csv_frames_have_one_row_per_frame_and_a_column_per_query()
     {
-        var (code, output, error) = await Detect([Wav("twelve.wav"), "-q", "time", "-q", "a game, played", "--format", "csv", "--frames", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("twelve.wav"), "-q", "time", "-q", "a game, played", "--format", "csv", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         var lines = output.TrimEnd('\n').Split('\n');
         Assert.Equal("filename,onset,offset,time,\"a game, played\"", lines[0]);
@@ -122,7 +115,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Silence_gives_finite_probabilities()
     {
-        var (code, output, error) = await Detect([Wav("silence.wav"), "-q", "time", "-q", "people", "--frames", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("silence.wav"), "-q", "time", "-q", "people", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         foreach (var query in json.RootElement.GetProperty("files")[0].GetProperty("queries").EnumerateArray())
@@ -136,7 +129,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Other_sample_rates_are_resampled_and_timed_correctly()
     {
-        var (code, output, error) = await Detect([Wav("at16k.wav"), "-q", "time", "--frames", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("at16k.wav"), "-q", "time", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         var file = json.RootElement.GetProperty("files")[0];
@@ -150,7 +143,7 @@ public sealed class DetectCommandTests
     public async Task Compressed_formats_are_detected_with_a_frame_per_0_3125_s(string name)
     {
         var path = FixturePaths.Get("audio", name);
-        var (code, output, error) = await Detect([path, "-q", "time", "--frames", .. ModelArgs()]);
+        var (code, output, error) = await Detect([path, "-q", "time", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         var file = json.RootElement.GetProperty("files")[0];
@@ -166,13 +159,13 @@ public sealed class DetectCommandTests
     {
         using var dir = FixturePaths.NewTempDirectory();
         var one = Path.Combine(dir, "one.png");
-        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "-q", "people", "--plot", one, .. ModelArgs()]);
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "-q", "people", "--plot", one, .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         var bytes = File.ReadAllBytes(one);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         Assert.Equal(300 + 2 * 190, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20))); // spectrogram + one row per query
 
-        (code, _, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "--plot", Path.Combine(dir, "many.png"), .. ModelArgs()]);
+        (code, _, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", "--plot", Path.Combine(dir, "many.png"), .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.True(File.Exists(Path.Combine(dir, "many_three.png")));
         Assert.True(File.Exists(Path.Combine(dir, "many_twelve.png")));
@@ -186,7 +179,7 @@ public sealed class DetectCommandTests
         var path = Path.Combine(dir, "cut.wav");
         var bytes = File.ReadAllBytes(Wav("three.wav"));
         File.WriteAllBytes(path, bytes[..^4000]);
-        var (code, _, error) = await Detect([path, "-q", "time", .. ModelArgs()]);
+        var (code, _, error) = await Detect([path, "-q", "time", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.Contains("warning: ", error);
         Assert.Contains("cut.wav", error);
@@ -196,7 +189,7 @@ public sealed class DetectCommandTests
     public async Task Query_longer_than_77_tokens_is_truncated_with_a_warning()
     {
         var longQuery = string.Concat(Enumerable.Repeat("time ", 120));
-        var (code, _, error) = await Detect([Wav("three.wav"), "-q", longQuery, .. ModelArgs()]);
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", longQuery, .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(0, code);
         Assert.Contains("warning:", error);
         Assert.Contains("only the first 77", error);
@@ -205,7 +198,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Clip_shorter_than_one_frame_gives_one_frame()
     {
-        var (code, output, error) = await Detect([Wav("blip.wav"), "-q", "time", "--frames", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("blip.wav"), "-q", "time", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         var file = Assert.Single(json.RootElement.GetProperty("files").EnumerateArray());
@@ -273,7 +266,7 @@ public sealed class DetectCommandTests
     {
         using var dir = FixturePaths.NewTempDirectory();
         var outPath = Path.Combine(dir, "out.json");
-        var (code, output, error) = await Detect([Wav(args[0]), .. args[1..], "--out", outPath, "--plot", Path.Combine(dir, "p.png"), .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav(args[0]), .. args[1..], "--out", outPath, "--plot", Path.Combine(dir, "p.png"), .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.StartsWith("error: ", error);
         Assert.Contains(message, error);
@@ -285,7 +278,7 @@ public sealed class DetectCommandTests
     public async Task Missing_or_malformed_tokenizer_is_named()
     {
         using var dir = FixturePaths.NewTempDirectory();
-        var args = ModelArgs();
+        var args = FixturePaths.MicroModelArguments();
         args[^1] = dir;
         var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. args]);
         Assert.Equal(FlamApp.UserError, code);
@@ -298,7 +291,7 @@ public sealed class DetectCommandTests
         Assert.Contains(Path.Combine(dir, "vocab.json"), error);
 
         // Without --tokenizer the checkpoint's folder is searched, and the micro fixture has none there.
-        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. ModelArgs()[..4]]);
+        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", .. FixturePaths.MicroModelArguments()[..4]]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("--tokenizer", error);
     }
@@ -309,11 +302,11 @@ public sealed class DetectCommandTests
         using var dir = FixturePaths.NewTempDirectory();
         var outPath = Path.Combine(dir, "out.json");
         File.WriteAllText(outPath, "keep me");
-        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, .. ModelArgs()]);
+        var (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("--force", error);
         Assert.Equal("keep me", File.ReadAllText(outPath));
-        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, "--force", .. ModelArgs()]);
+        (code, _, error) = await Detect([Wav("three.wav"), "-q", "time", "--out", outPath, "--force", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.StartsWith("{", File.ReadAllText(outPath));
     }
@@ -336,7 +329,7 @@ public sealed class DetectCommandTests
     {
         using var dir = Folder(("sub/b.wav", "three.wav"), ("a.wav", "twelve.wav"), ("B.wav", "three.wav"), (".hidden.wav", "three.wav"));
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not audio");
-        var (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. ModelArgs()]);
+        var (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.Equal(
             ["filename\tonset\toffset\tevent_label", $"{dir}/B.wav\t0\t3\ttime", $"{dir}/a.wav\t0\t12\ttime", $"{dir}/sub/b.wav\t0\t3\ttime"],
@@ -350,7 +343,7 @@ public sealed class DetectCommandTests
         using var dir = Folder(("a.wav", "three.wav"), ("sub/b.wav", "twelve.wav"));
         using var temp = FixturePaths.NewTempDirectory();
         var outDir = Path.Combine(temp, "labels");
-        var (code, output, error) = await Detect([dir, "-q", "time", "-q", "people", "--format", "audacity", "--threshold", "1e-6", "--out-dir", outDir, .. ModelArgs()]);
+        var (code, output, error) = await Detect([dir, "-q", "time", "-q", "people", "--format", "audacity", "--threshold", "1e-6", "--out-dir", outDir, .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.Equal("0.000000\t3.000000\ttime\n0.000000\t3.000000\tpeople\n", File.ReadAllText(Path.Combine(outDir, "a.wav.labels.txt")));
         Assert.Equal("0.000000\t12.000000\ttime\n0.000000\t12.000000\tpeople\n", File.ReadAllText(Path.Combine(outDir, "sub", "b.wav.labels.txt")));
@@ -362,7 +355,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Raven_selection_table_lists_each_event_over_the_mel_band()
     {
-        var (code, output, error) = await Detect([Wav("three.wav"), "-q", "time", "--format", "raven", "--threshold", "1e-6", .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("three.wav"), "-q", "time", "--format", "raven", "--threshold", "1e-6", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         var lines = output.TrimEnd('\n').Split('\n');
         Assert.Equal("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tMax Probability\tMean Probability", lines[0]);
@@ -376,7 +369,7 @@ public sealed class DetectCommandTests
         // b.wav holds no samples, so a run without --keep-going stops there, after a.wav's report is written.
         using var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("c.wav", "twelve.wav"));
         using var outDir = FixturePaths.NewTempDirectory();
-        string[] run = [dir, "-q", "time", "--out-dir", outDir, .. ModelArgs()];
+        string[] run = [dir, "-q", "time", "--out-dir", outDir, .. FixturePaths.MicroModelArguments()];
         var (code, _, error) = await Detect(run);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains("b.wav", error);
@@ -408,7 +401,7 @@ public sealed class DetectCommandTests
         using var dir = Folder(("a.wav", "three.wav"), ("b.wav", "empty.wav"), ("d.wav", "twelve.wav"));
         File.WriteAllText(Path.Combine(dir, "c.wav"), "this is not a wav file");
         using var outDir = FixturePaths.NewTempDirectory();
-        var (code, output, error) = await Detect([dir, "-q", "time", "--out-dir", outDir, "--keep-going", .. ModelArgs()]);
+        var (code, output, error) = await Detect([dir, "-q", "time", "--out-dir", outDir, "--keep-going", .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.SomeFilesFailed, code);
         Assert.Equal(["a.wav.json", "d.wav.json"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var summary = error[error.IndexOf("2 of 4 file(s) failed:\n", StringComparison.Ordinal)..].TrimEnd('\n').Split('\n');
@@ -419,7 +412,7 @@ public sealed class DetectCommandTests
         Assert.Contains($"{outDir}: 2 report(s)", output);
 
         // One report for all: the good files are in it, the bad ones only in the summary.
-        (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", "--keep-going", .. ModelArgs()]);
+        (code, output, error) = await Detect([dir, "-q", "time", "--format", "tsv", "--threshold", "1e-6", "--keep-going", .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.SomeFilesFailed, code);
         Assert.Equal(["filename\tonset\toffset\tevent_label", $"{dir}/a.wav\t0\t3\ttime", $"{dir}/d.wav\t0\t12\ttime"], output.TrimEnd('\n').Split('\n'));
         Assert.Contains("2 of 4 file(s) failed:", error);
@@ -440,7 +433,7 @@ public sealed class DetectCommandTests
     {
         using var dir = FixturePaths.NewTempDirectory();
         options = options.Select(o => o is "o" or "x.json" ? Path.Combine(dir, o) : o).ToArray();
-        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", .. options, .. ModelArgs()]);
+        var (code, output, error) = await Detect([Wav("three.wav"), Wav("twelve.wav"), "-q", "time", .. options, .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(FlamApp.UserError, code);
         Assert.StartsWith("error: ", error);
         Assert.Contains(message, error);

@@ -13,13 +13,6 @@ namespace Flam.Tests.Inference;
 [Collection(TorchCollection.Name)]
 public sealed class DetectFromPipeTests
 {
-    private static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     /// <summary>3 s of 16-bit mono noise at 48 kHz as ffmpeg writes it to a pipe: RIFF and data sizes 0xFFFFFFFF, a LIST chunk before the data.</summary>
     private static byte[] PipeWav()
     {
@@ -41,7 +34,7 @@ public sealed class DetectFromPipeTests
     public void Standard_input_wav_with_unknown_size_is_detected_to_its_end()
     {
         var (code, output, error) = CliProcess.RunWithInput(PipeWav(), new Dictionary<string, string>(),
-            ["detect", "-", "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. ModelArgs()]);
+            ["detect", "-", "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == 0, error);
         Assert.Equal(["filename\tonset\toffset\tevent_label", "-\t0\t3\ttime"], output.TrimEnd('\n').Split('\n'));
     }
@@ -56,7 +49,7 @@ public sealed class DetectFromPipeTests
         var writer = Task.Run(() => File.WriteAllBytes(fifo, wav));
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await FlamApp.RunAsync(["detect", fifo, "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. ModelArgs()], stdout, stderr);
+        var code = await FlamApp.RunAsync(["detect", fifo, "-q", "time", "--format", "tsv", "--threshold", "1e-6", .. FixturePaths.MicroModelArguments()], stdout, stderr);
         await writer;
         Assert.True(code == 0, stderr.ToString());
         Assert.Equal($"{fifo}\t0\t3\ttime", stdout.ToString().TrimEnd('\n').Split('\n')[1]);
@@ -70,7 +63,7 @@ public sealed class DetectFromPipeTests
         var fifo = FixturePaths.NewFifo(temp);
         var clock = Stopwatch.StartNew();
         var (code, _, error) = CliProcess.RunWithInput([], new Dictionary<string, string> { [PipeInput.TimeoutVariable] = "0.5" },
-            ["detect", fifo, "-q", "time", .. ModelArgs()]);
+            ["detect", fifo, "-q", "time", .. FixturePaths.MicroModelArguments()]);
         Assert.Equal(1, code);
         Assert.Contains($"'{fifo}': it is a named pipe (FIFO) and nothing opened it for writing within 0.5 s", error);
         Assert.InRange(clock.Elapsed.TotalSeconds, 0, 60);
@@ -82,7 +75,7 @@ public sealed class DetectFromPipeTests
         if (!File.Exists("/dev/zero")) return;
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await FlamApp.RunAsync(["detect", "/dev/zero", "-q", "time", .. ModelArgs()], stdout, stderr);
+        var code = await FlamApp.RunAsync(["detect", "/dev/zero", "-q", "time", .. FixturePaths.MicroModelArguments()], stdout, stderr);
         Assert.Equal(1, code);
         Assert.Contains("Cannot read audio '/dev/zero': it is a character or block device, not an audio file.", stderr.ToString());
     }

@@ -11,13 +11,6 @@ namespace Flam.Tests.Evaluation;
 [Collection(TorchCollection.Name)]
 public sealed class EvalCommandTests
 {
-    internal static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     /// <summary>A manifest of three 10 s noise clips with timed events of "people play a game" and "time", written in <paramref name="dir"/>.</summary>
     internal static string Manifest(string dir)
     {
@@ -49,7 +42,7 @@ public sealed class EvalCommandTests
         var outDir = Path.Combine(temp, "report");
         var stderr = new StringWriter();
         var stdout = new StringWriter();
-        var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", manifest, "--out", outDir, "--absent-query", "xqzv blorf", .. ModelArgs()], stdout, stderr);
+        var code = await FlamApp.RunAsync(["eval", "sed", "--manifest", manifest, "--out", outDir, "--absent-query", "xqzv blorf", .. FixturePaths.MicroModelArguments()], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Contains("false alarms, --absent-query", stdout.ToString(), StringComparison.Ordinal);
         foreach (var name in new[] { "report.json", "report.md", "psd_roc.png", "f1_threshold.png", "ground_truth.tsv", "durations.tsv" })

@@ -15,13 +15,6 @@ namespace Flam.Tests.Inference;
 [Collection(TorchCollection.Name)]
 public sealed class IndexCommandTests
 {
-    private static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     private static async Task<(int Code, string Out, string Err)> Flam(params string[] args)
     {
         var stdout = new StringWriter();
@@ -76,14 +69,14 @@ public sealed class IndexCommandTests
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 3, 12, 23, 7.5);
         string[] queries = ["-q", "people play a game", "-q", "time"];
-        var add = await Flam(["index", "add", audio, "--index", temp["index"], "--storage", "float32", "--hop", "5", .. ModelArgs()]);
+        var add = await Flam(["index", "add", audio, "--index", temp["index"], "--storage", "float32", "--hop", "5", .. FixturePaths.MicroModelArguments()]);
         Assert.True(add.Code == 0, add.Err);
         Assert.Contains("indexed 4 file(s)", add.Out);
 
-        var frames = await Flam(["detect", audio, .. queries, "--hop", "5", "--frames", .. ModelArgs()]);
+        var frames = await Flam(["detect", audio, .. queries, "--hop", "5", "--frames", .. FixturePaths.MicroModelArguments()]);
         Assert.True(frames.Code == 0, frames.Err);
         var threshold = ThresholdInAGap(frames.Out).ToString("R", CultureInfo.InvariantCulture);
-        var detect = await Flam(["detect", audio, .. queries, "--hop", "5", "--threshold", threshold, .. ModelArgs()]);
+        var detect = await Flam(["detect", audio, .. queries, "--hop", "5", "--threshold", threshold, .. FixturePaths.MicroModelArguments()]);
         Assert.True(detect.Code == 0, detect.Err);
         var expected = DetectEvents(detect.Out);
         Assert.True(expected.Count >= 8, $"only {expected.Count} events to compare");
@@ -107,7 +100,7 @@ public sealed class IndexCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 4, 14, 21);
-        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
+        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. FixturePaths.MicroModelArguments()])).Code);
         var again = await Flam(["index", "add", audio, "--index", temp["index"]]);
         Assert.True(again.Code == 0, again.Err);
         Assert.Contains("indexed 0 file(s) (0 h), 3 unchanged, 0 removed", again.Out);
@@ -130,7 +123,7 @@ public sealed class IndexCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 12, 23);
-        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
+        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. FixturePaths.MicroModelArguments()])).Code);
         var search = await Flam(["search", "time", "--index", temp["index"], "--threshold", "1e-6", "--top", "5", "--export-clips", temp["clips"], "--context", "0.5"]);
         Assert.True(search.Code == 0, search.Err);
         Assert.Contains($"{temp["clips"]}: 2 clip(s)", search.Err);
@@ -159,7 +152,7 @@ public sealed class IndexCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 12, 23, 9);
-        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
+        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. FixturePaths.MicroModelArguments()])).Code);
         var example = temp["audio/clip01.wav"] + "@10";
         var search = await Flam(["search", "--like", example, "--index", temp["index"], "--threshold", "0.2", "--format", "csv"]);
         Assert.True(search.Code == 0, search.Err);
@@ -176,7 +169,7 @@ public sealed class IndexCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 4);
-        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()])).Code);
+        Assert.Equal(0, (await Flam(["index", "add", audio, "--index", temp["index"], .. FixturePaths.MicroModelArguments()])).Code);
         var other = await Flam(["index", "add", audio, "--index", temp["index"]]); // the shipped default model
         Assert.Equal(0, other.Code); // an existing index keeps its own model
         var refused = await Flam(["search", "time", "--index", temp["index"], "--checkpoint", Path.Combine(AppContext.BaseDirectory, "models", "default")]);
@@ -192,7 +185,7 @@ public sealed class IndexCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, 60, 60, 60, 60);
-        using var first = CliProcess.Start(["index", "add", audio, "--index", temp["index"], .. ModelArgs()]);
+        using var first = CliProcess.Start(["index", "add", audio, "--index", temp["index"], .. FixturePaths.MicroModelArguments()]);
         var stderr = first.StandardError.ReadToEndAsync();
         _ = first.StandardOutput.ReadToEndAsync();
         var limit = Stopwatch.StartNew();
@@ -201,7 +194,7 @@ public sealed class IndexCommandTests
             Thread.Sleep(5);
         }
         Assert.False(first.HasExited, "the first run ended before the second started: " + (first.HasExited ? await stderr : ""));
-        var second = await Flam(["index", "add", audio, "--index", temp["index"], .. ModelArgs()]);
+        var second = await Flam(["index", "add", audio, "--index", temp["index"], .. FixturePaths.MicroModelArguments()]);
         first.WaitForExit();
         Assert.Equal(1, second.Code);
         Assert.Contains($"error: The output folder '{temp["index"]}' is in use by another process (PID {first.Id}, 'flam index add'", second.Err);
@@ -232,7 +225,7 @@ public sealed class IndexCommandTests
     {
         using var temp = FixturePaths.NewTempDirectory();
         var audio = Clips(temp, [.. Enumerable.Repeat(31.0, 12)]);
-        string[] Args(string index) => ["index", "add", audio, "--index", index, .. ModelArgs()];
+        string[] Args(string index) => ["index", "add", audio, "--index", index, .. FixturePaths.MicroModelArguments()];
         var killed = temp["killed"];
         var segment = Path.Combine(killed, "segments", "000001.frames");
         const int WindowBytes = 32 * 24; // int8 frames of the micro model (d = 24 codes a frame)

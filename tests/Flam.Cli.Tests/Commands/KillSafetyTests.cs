@@ -23,7 +23,7 @@ public sealed class KillSafetyTests
             WavWriter.Write(Path.Combine(input, $"clip{i:00}.wav"), [.. Enumerable.Range(0, 3 * 48000).Select(_ => (float)(random.NextDouble() - 0.5) * 0.4f)], 48000);
         }
         string[] Args(string output) => ["detect", input, "-q", "time", "-q", "people play a game", "--frames", "--out-dir", output, "--skip-existing",
-            .. EvalCommandTests.ModelArgs()];
+            .. FixturePaths.MicroModelArguments()];
         var straight = Path.Combine(root, "straight");
         CliProcess.Run(Args(straight));
         var expected = OutputFiles.Visible(straight);
@@ -47,7 +47,7 @@ public sealed class KillSafetyTests
     {
         using var root = FixturePaths.NewTempDirectory();
         var manifest = EvalCommandTests.Manifest(root);
-        string[] Args(string output, params string[] extra) => ["eval", "sed", "--manifest", manifest, "--out", output, .. extra, .. EvalCommandTests.ModelArgs()];
+        string[] Args(string output, params string[] extra) => ["eval", "sed", "--manifest", manifest, "--out", output, .. extra, .. FixturePaths.MicroModelArguments()];
         var straight = Path.Combine(root, "straight");
         CliProcess.Run(Args(straight));
         var expected = OutputFiles.Visible(straight);

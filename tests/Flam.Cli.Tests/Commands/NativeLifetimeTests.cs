@@ -30,21 +30,14 @@ public sealed class NativeLifetimeTests
         return dir;
     });
 
-    private static string[] MicroModel() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     public static TheoryData<string> Commands() => ["detect micro", "detect micro frames", "detect default", "embed micro", "features"];
 
     private static string[] Arguments(string command, string input, string output) => command switch
     {
-        "detect micro" => ["detect", input, "-q", "time", "-q", "people", .. MicroModel()],
-        "detect micro frames" => ["detect", input, "-q", "time", "--frames", "--out-dir", output, .. MicroModel()],
+        "detect micro" => ["detect", input, "-q", "time", "-q", "people", .. FixturePaths.MicroModelArguments()],
+        "detect micro frames" => ["detect", input, "-q", "time", "--frames", "--out-dir", output, .. FixturePaths.MicroModelArguments()],
         "detect default" => ["detect", input, "-q", "a dog barking", "-q", "rain"],
-        "embed micro" => ["embed", "--audio", .. Directory.GetFiles(input).Where(f => Path.GetFileName(f) is "four.wav" or "a.wav" or "c.wav").Order(), "--text", "time", "-o", Path.Combine(output, "e.safetensors"), .. MicroModel()],
+        "embed micro" => ["embed", "--audio", .. Directory.GetFiles(input).Where(f => Path.GetFileName(f) is "four.wav" or "a.wav" or "c.wav").Order(), "--text", "time", "-o", Path.Combine(output, "e.safetensors"), .. FixturePaths.MicroModelArguments()],
         "features" => ["features", input, "-o", output],
         _ => throw new ArgumentOutOfRangeException(nameof(command)),
     };

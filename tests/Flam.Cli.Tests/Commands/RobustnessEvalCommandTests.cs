@@ -25,7 +25,7 @@ public sealed class RobustnessEvalCommandTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await FlamApp.RunAsync([.. args, "--out", outDir, .. EvalCommandTests.ModelArgs()], stdout, stderr);
+        var code = await FlamApp.RunAsync([.. args, "--out", outDir, .. FixturePaths.MicroModelArguments()], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         return (JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!, stdout.ToString(), stderr.ToString());
     }
@@ -136,7 +136,7 @@ public sealed class RobustnessEvalCommandTests
         var outDir = Path.Combine(temp, "r");
         var stderr = new StringWriter();
         var code = await FlamApp.RunAsync(["eval", "paraphrase", "--manifest", ManifestPath.Value, "--paraphrases", Table(temp, "time\ta\tb"),
-            "--threshold", threshold, "--out", outDir, .. EvalCommandTests.ModelArgs()], new StringWriter(), stderr);
+            "--threshold", threshold, "--out", outDir, .. FixturePaths.MicroModelArguments()], new StringWriter(), stderr);
         Assert.Equal(FlamApp.UserError, code);
         Assert.Contains(message, stderr.ToString());
         Assert.False(File.Exists(Path.Combine(outDir, "report.json")));

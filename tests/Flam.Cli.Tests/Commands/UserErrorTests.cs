@@ -10,13 +10,6 @@ namespace Flam.Tests.Inference;
 [Collection(TorchCollection.Name)]
 public sealed class UserErrorTests
 {
-    private static string[] ModelArgs() =>
-    [
-        "--checkpoint", FixturePaths.Get("model", "micro", "state_dict.pth"),
-        "--config", FixturePaths.Get("model", "micro", "config.json"),
-        "--tokenizer", FixturePaths.Get("tokenizer", "tiny"),
-    ];
-
     private static async Task<(int Code, string Out, string Err)> Run(TextWriter? stdout, params string[] args)
     {
         stdout ??= new StringWriter();
@@ -39,7 +32,7 @@ public sealed class UserErrorTests
         Runtime.TorchRuntime.EnsureLoaded();
         if (TorchSharp.torch.cuda.is_available()) return; // the case exists only on a CPU build
         using var dir = FixturePaths.NewTempDirectory();
-        var (code, _, error) = await Run(null, ["detect", Noise(dir), "-q", "a dog barks", "--device", "cuda", .. ModelArgs()]);
+        var (code, _, error) = await Run(null, ["detect", Noise(dir), "-q", "a dog barks", "--device", "cuda", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == FlamApp.UserError, error);
         Assert.StartsWith("error: Device 'cuda'", error);
         Assert.Contains("--device cpu", error);
@@ -67,7 +60,7 @@ public sealed class UserErrorTests
         samples[24000] = 3e38f; // finite, so the NaN/Inf check passes it; the log-mel power overflows
         var path = Path.Combine(dir, "absurd.wav");
         WavWriter.Write(path, samples, 48000, WavSampleFormat.Float32);
-        var (code, _, error) = await Run(null, ["detect", path, "-q", "a dog barks", .. ModelArgs()]);
+        var (code, _, error) = await Run(null, ["detect", path, "-q", "a dog barks", .. FixturePaths.MicroModelArguments()]);
         Assert.True(code == FlamApp.UserError, error);
         Assert.Contains("absurd.wav", error);
         Assert.Contains("absurd sample value", error);
